@@ -347,8 +347,18 @@ const paramIn = (msg: string): string | undefined => /parameter '([^']+)'|Param 
 
 const BAN_UNTIL = /banned until (\d{10,})/
 
-/** Maps an error answer (HTTP status, Binance code and message) to its tagged error. */
+/**
+ * Maps an error answer (HTTP status, Binance code and message) to its tagged error. For a read, an
+ * "execution unknown" answer is just a failed read.
+ */
 export const fromAnswer = (a: UpstreamAnswer): BinanceError => {
+  const error = classify(a)
+  return error._tag === "ExecutionUnknown" && a.isWrite === false
+    ? new ServiceUnavailable({ status: error.status, code: error.code, msg: error.msg, endpoint: error.endpoint, reason: "server-error" })
+    : error
+}
+
+const classify = (a: UpstreamAnswer): BinanceError => {
   const base = { status: a.status, code: a.code, msg: a.msg, endpoint: a.endpoint }
   const retryAfter = a.retryAfterSeconds ?? null
   if (a.status === 418) {

@@ -1,0 +1,50 @@
+import js from "@eslint/js"
+import tseslint from "typescript-eslint"
+
+export default tseslint.config(
+  {
+    ignores: ["**/dist/**", "**/build/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/test-results/**"]
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "require-yield": "off",
+      "no-control-regex": "off"
+    }
+  },
+  {
+    files: ["**/*.mjs", "**/*.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" } }
+  },
+  {
+    // The core is platform-free: only effect and @effect/platform, no Node, no browser-specific code.
+    files: ["packages/core/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["node:*"], message: "packages/core must stay platform-free: no node:* imports." },
+          { group: ["@effect/platform-node", "@effect/platform-node/*", "@effect/platform-node-shared", "@effect/platform-node-shared/*"], message: "packages/core must not depend on platform-node." },
+          { group: ["@effect/platform-browser", "@effect/platform-browser/*"], message: "packages/core must not depend on platform-browser." },
+          { group: ["fs", "path", "os", "crypto", "http", "https", "child_process", "process", "buffer", "url", "util", "net", "tls", "stream"], message: "packages/core must stay platform-free: no Node built-ins." }
+        ]
+      }],
+      "no-restricted-globals": ["error",
+        { name: "process", message: "packages/core must not read process; apps pass configuration in." },
+        { name: "Buffer", message: "Use Uint8Array / TextEncoder in packages/core." },
+        { name: "chrome", message: "Extension APIs live in apps/extension." },
+        { name: "window", message: "Browser globals live in apps/extension." },
+        { name: "document", message: "Browser globals live in apps/extension." },
+        { name: "localStorage", message: "Browser globals live in apps/extension." }
+      ],
+      "no-restricted-syntax": ["error",
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Read time through Clock so TestClock controls it." },
+        { selector: "CallExpression[callee.object.name='console']", message: "Log through Effect's logger." }
+      ]
+    }
+  }
+)

@@ -1,0 +1,210 @@
+/**
+ * One configured HTTP path to Binance: builds the request (GET parameters in the query string, POST
+ * parameters as a form body), adds `timestamp` from the server clock and `recvWindow`, signs the exact
+ * bytes sent and appends `signature` last, reserves the call's weight, corrects the budget from
+ * `X-MBX-USED-WEIGHT-1M`, honours 429/418, maps every failure to a typed error, resyncs the clock and
+ * retries once after a -1021, and retries only what is known not to have executed.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Clock from "effect/Clock"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { BinanceConfig } from "./BinanceConfig.js"
+import * as Catalog from "./Catalog.js"
+import * as Endpoint from "./Endpoint.js"
+import {
+  type BinanceError,
+  ExecutionUnknown,
+  fromAnswer,
+  Transport,
+  UnexpectedResponse
+} from "./Errors.js"
+import { intHeader, toQuery } from "./internal/wire.js"
+import { ErrorBody } from "./Responses.js"
+import * as ServerClock from "./ServerClock.js"
+import { Signer } from "./Signer.js"
+import { WeightBudget } from "./WeightBudget.js"
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEndpoint = Endpoint.Endpoint<string, any, Schema.Schema<any, any, never>>
+
+/** The answer of one HTTP exchange, before classification. */
+interface RawAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: string
+}
+
+const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
+
+const describeTransport = (e: HttpClientError.HttpClientError, timeoutMs: number): { reason: "connection" | "timeout"; msg: string } => {
+  // Never use e.message: it names the URL, which carries the signature.
+  const cause = (e as { cause?: unknown }).cause
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
+  const nested = typeof cause === "object" && cause !== null && "cause" in cause ? (cause as { cause?: { code?: unknown } }).cause : undefined
+  const nestedCode = nested && typeof nested === "object" && "code" in nested ? String(nested.code) : ""
+  const errCode = code || nestedCode
+  if (e._tag === "RequestError" && e.reason === "Transport") {
+    return { reason: "connection", msg: errCode ? `connection failed (${errCode})` : "connection failed or was dropped" }
+  }
+  if (e._tag === "ResponseError") return { reason: "connection", msg: `the answer could not be read (${e.reason})` }
+  return { reason: "connection", msg: `request could not be sent (${e.reason})${timeoutMs ? "" : ""}` }
+}
+
+/** Did the request certainly not reach the server? (connection refused / DNS) */
+const neverSent = (msg: string): boolean => /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/.test(msg)
+
+export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/BinanceHttp", {
+  effect: Effect.gen(function*() {
+    const config = yield* BinanceConfig
+    const signer = yield* Signer
+    const budget = yield* WeightBudget
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const apiKey = config.apiKey
+
+    /** Sends one request and classifies the answer. */
+    const exchange = (
+      endpoint: AnyEndpoint,
+      encoded: string,
+      weight: number
+    ): Effect.Effect<RawAnswer, BinanceError> =>
+      Effect.gen(function*() {
+        const label = Endpoint.label(endpoint)
+        const write = Endpoint.isWrite(endpoint)
+        yield* budget.reserve(weight, config.maxBudgetWaitMs)
+        let request = endpoint.method === "GET"
+          ? HttpClientRequest.get(config.baseUrl + endpoint.path + (encoded ? `?${encoded}` : ""))
+          : HttpClientRequest.post(config.baseUrl + endpoint.path).pipe(
+            HttpClientRequest.bodyText(encoded, "application/x-www-form-urlencoded")
+          )
+        request = HttpClientRequest.acceptJson(request)
+        if (Endpoint.needsApiKey(endpoint)) {
+          request = HttpClientRequest.setHeader(request, "X-MBX-APIKEY", Redacted.value(apiKey))
+        }
+        const answer = yield* http.execute(request).pipe(
+          Effect.flatMap((res) =>
+            Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body }))
+          ),
+          Effect.scoped,
+          Effect.timeoutFail({
+            duration: Duration.millis(config.requestTimeoutMs),
+            onTimeout: (): BinanceError =>
+              write
+                ? new ExecutionUnknown({ status: 0, code: null, msg: `no answer within ${config.requestTimeoutMs} ms`, endpoint: label })
+                : new Transport({ status: 0, code: null, msg: `no answer within ${config.requestTimeoutMs} ms`, endpoint: label, reason: "timeout" })
+          }),
+          Effect.catchTag("RequestError", "ResponseError", (e): Effect.Effect<never, BinanceError> => {
+            const { msg, reason } = describeTransport(e, config.requestTimeoutMs)
+            return Effect.fail(
+              write && !neverSent(msg)
+                ? new ExecutionUnknown({ status: 0, code: null, msg, endpoint: label })
+                : new Transport({ status: 0, code: null, msg, endpoint: label, reason })
+            )
+          })
+        )
+        const used = intHeader(answer.headers, "x-mbx-used-weight-1m")
+        if (used !== null) yield* budget.observeUsed(used)
+        if (answer.status >= 200 && answer.status < 300) {
+          const maybeError = decodeErrorBody(answer.body)
+          if (maybeError._tag === "None" || maybeError.value.code >= 0) return answer
+        }
+        const retryAfter = intHeader(answer.headers, "retry-after")
+        const now = yield* Clock.currentTimeMillis
+        const body = decodeErrorBody(answer.body)
+        const error = fromAnswer({
+          status: answer.status,
+          code: body._tag === "Some" ? body.value.code : null,
+          msg: body._tag === "Some" ? body.value.msg : (answer.body.slice(0, 200) || `HTTP ${answer.status}`),
+          endpoint: label,
+          retryAfterSeconds: retryAfter,
+          now,
+          isWrite: write
+        })
+        if (error._tag === "RateLimited") yield* budget.pause(retryAfter ?? 60)
+        if (error._tag === "IpBanned") yield* budget.ban(error.until ?? now + (retryAfter ?? 120) * 1000)
+        return yield* error
+      })
+
+    const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer): Effect.Effect<A, UnexpectedResponse> =>
+      Schema.decodeUnknown(Schema.parseJson(endpoint.response as Schema.Schema<A, any, never>))(answer.body).pipe(
+        Effect.mapError((e) =>
+          new UnexpectedResponse({
+            status: answer.status,
+            code: null,
+            msg: `the body does not match the documented shape: ${e.message.slice(0, 300)}`,
+            endpoint: Endpoint.label(endpoint)
+          })
+        )
+      )
+
+    const unsigned = <A>(endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
+      Effect.flatMap(exchange(endpoint, toQuery(pairs), weight), (a) => decode<A>(endpoint, a))
+
+    const clock = yield* ServerClock.make(
+      unsigned<{ readonly serverTime: number }>(Catalog.time, [], 1).pipe(Effect.map((r) => r.serverTime)),
+      { refreshMs: config.clockRefreshMs }
+    )
+
+    const signedOnce = (endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
+      Effect.gen(function*() {
+        const timestamp = yield* clock.now
+        const payload = toQuery([...pairs, ["recvWindow", String(config.recvWindow)], ["timestamp", String(timestamp)]])
+        const signature = yield* signer.sign(payload)
+        return yield* exchange(endpoint, `${payload}&signature=${encodeURIComponent(signature)}`, weight)
+      })
+
+    /** Retries only what certainly did not execute: 503 "Service Unavailable", "Internal error", -1008, reads' transport errors. */
+    const retryPolicy = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+    const retryable = (write: boolean) => (e: BinanceError): boolean =>
+      e._tag === "ServiceUnavailable"
+        ? e.reason === "unavailable" || e.reason === "internal" || e.reason === "throttled" ||
+          (!write && e.reason === "server-error")
+        : !write && e._tag === "Transport"
+
+    const call = <E extends AnyEndpoint>(
+      endpoint: E,
+      params: Endpoint.Params<E>
+    ): Effect.Effect<Endpoint.Result<E>, BinanceError> => {
+      const pairs = Endpoint.encodeParams(endpoint, params as never)
+      const weight = endpoint.weight(params as never)
+      const write = Endpoint.isWrite(endpoint)
+      const once: Effect.Effect<RawAnswer, BinanceError> = Endpoint.isSigned(endpoint)
+        ? signedOnce(endpoint, pairs, weight).pipe(
+          // A -1021 means the request was not executed: resync the clock and try exactly once more.
+          Effect.catchAll((e): Effect.Effect<RawAnswer, BinanceError> =>
+            e._tag === "TimestampOutsideWindow" && e.reason !== "matching-engine"
+              ? Effect.zipRight(clock.invalidate, signedOnce(endpoint, pairs, weight))
+              : Effect.fail(e)
+          )
+        )
+        : exchange(endpoint, toQuery(pairs), weight)
+      return once.pipe(
+        Effect.retry({ schedule: retryPolicy, while: retryable(write) }),
+        Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),
+        Effect.tap(() => Effect.logDebug(`${Endpoint.label(endpoint)} ok (weight ${weight})`)),
+        Effect.withSpan(`BinanceHttp.${endpoint.id}`)
+      )
+    }
+
+    return {
+      /** Calls an endpoint of the catalog with typed parameters and returns its decoded answer. */
+      call,
+      /** The server clock (offset from GET /fapi/v1/time with RTT/2 correction). */
+      clock,
+      /** The weight budget this client spends from. */
+      budget
+    } as const
+  })
+}) {}
+
+/** The server clock of a BinanceHttp, as its own service (for `marginctl time` and readiness checks). */
+export const layerServerClock: Layer.Layer<ServerClock.ServerClock, never, BinanceHttp> = Layer.effect(
+  ServerClock.ServerClock,
+  Effect.map(BinanceHttp, (h) => h.clock)
+)

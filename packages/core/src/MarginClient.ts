@@ -1,0 +1,193 @@
+/**
+ * Reads and changes Multi-Assets Mode and margin types, idempotently. Reads use the cheap endpoints
+ * (accountConfig and symbolConfig, weight 5); setters answer `changed` or `unchanged` ("already set"
+ * is success), and when an answer is lost they re-read the account and report what is true.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { BinanceHttp } from "./BinanceHttp.js"
+import * as Catalog from "./Catalog.js"
+import type { MarginType, SymbolId } from "./Domain.js"
+import { type BinanceError, ExecutionUnknown, MarginTypeBlocked, UnknownSymbol } from "./Errors.js"
+import { changed, type SetResult, unchanged } from "./Outcome.js"
+import type { ExchangeInfo } from "./Responses.js"
+import type { AccountSnapshot, SymbolState } from "./Snapshot.js"
+
+export interface SymbolMarginType {
+  readonly symbol: SymbolId
+  readonly marginType: MarginType
+}
+
+/** Where the Multi-Assets flag is read from: accountConfig (weight 5, default) or the seeds' GET (weight 30). */
+export type ModeSource = "accountConfig" | "multiAssetsMargin"
+
+const reconciled = (outcome: SetResult["outcome"]): SetResult => ({ outcome, reconciled: true })
+
+export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/core/MarginClient", {
+  effect: Effect.gen(function*() {
+    const http = yield* BinanceHttp
+
+    const exchangeInfo: Effect.Effect<ExchangeInfo, BinanceError> = yield* Effect.cachedWithTTL(
+      http.call(Catalog.exchangeInfo, {}).pipe(
+        Effect.tap((info) => {
+          const weight = info.rateLimits.find((l) =>
+            l.rateLimitType === "REQUEST_WEIGHT" && l.interval === "MINUTE" && l.intervalNum === 1
+          )
+          return weight === undefined ? Effect.void : http.budget.setLimit(weight.limit)
+        })
+      ),
+      "10 minutes"
+    )
+
+    const getMultiAssetsMode = (source: ModeSource = "accountConfig"): Effect.Effect<boolean, BinanceError> =>
+      source === "accountConfig"
+        ? Effect.map(http.call(Catalog.accountConfig, {}), (c) => c.multiAssetsMargin)
+        : Effect.map(http.call(Catalog.getMultiAssetsMargin, {}), (c) => c.multiAssetsMargin)
+
+    const getMarginTypes = (
+      symbols?: ReadonlyArray<SymbolId>
+    ): Effect.Effect<ReadonlyArray<SymbolMarginType>, BinanceError> =>
+      Effect.gen(function*() {
+        const only = symbols !== undefined && symbols.length === 1 ? symbols[0] : undefined
+        const entries = yield* http.call(Catalog.symbolConfig, only === undefined ? {} : { symbol: only })
+        const all = entries.map((e): SymbolMarginType => ({ symbol: e.symbol as SymbolId, marginType: e.marginType }))
+        if (symbols === undefined || symbols.length === 0) return all
+        const bySymbol = new Map(all.map((e) => [e.symbol as string, e]))
+        const missing = symbols.find((s) => !bySymbol.has(s))
+        if (missing !== undefined) {
+          return yield* new UnknownSymbol({
+            status: 400,
+            code: -1121,
+            msg: "Invalid symbol.",
+            endpoint: Catalog.symbolConfig.method + " " + Catalog.symbolConfig.path,
+            symbol: missing
+          })
+        }
+        return symbols.map((s) => bySymbol.get(s)!)
+      })
+
+    /**
+     * Sends a write; on an unknown outcome re-reads the state, and if the change is not there sends it
+     * once more (setting a desired value is idempotent), then re-reads again.
+     */
+    const settle = (
+      send: Effect.Effect<SetResult, BinanceError>,
+      isSet: Effect.Effect<boolean, BinanceError>
+    ): Effect.Effect<SetResult, BinanceError> => {
+      const resolve = (unknown: ExecutionUnknown, again: boolean): Effect.Effect<SetResult, BinanceError> =>
+        isSet.pipe(
+          Effect.mapError(() => unknown),
+          Effect.flatMap((done) =>
+            done
+              ? Effect.succeed(reconciled("changed"))
+              : again
+              ? send.pipe(
+                Effect.map((r) => ({ ...r, reconciled: true })),
+                Effect.catchTag("ExecutionUnknown", (e) => resolve(e, false))
+              )
+              : Effect.fail(unknown)
+          )
+        )
+      return send.pipe(Effect.catchTag("ExecutionUnknown", (e) => resolve(e, true)))
+    }
+
+    const setMultiAssetsMode = (on: boolean): Effect.Effect<SetResult, BinanceError> =>
+      settle(
+        http.call(Catalog.setMultiAssetsMargin, { multiAssetsMargin: on }).pipe(
+          Effect.as(changed),
+          Effect.catchTag("NoChangeNeeded", () => Effect.succeed(unchanged))
+        ),
+        Effect.map(getMultiAssetsMode(), (flag) => flag === on)
+      ).pipe(Effect.withSpan("MarginClient.setMultiAssetsMode"))
+
+    const marginTypeOf = (symbol: SymbolId) =>
+      Effect.map(getMarginTypes([symbol]), (entries) => entries[0]?.marginType)
+
+    const setMarginType = (symbol: SymbolId, marginType: MarginType): Effect.Effect<SetResult, BinanceError> =>
+      settle(
+        http.call(Catalog.setMarginType, { symbol, marginType }).pipe(
+          Effect.as(changed),
+          Effect.catchTag("NoChangeNeeded", () => Effect.succeed(unchanged)),
+          Effect.catchTag("UnknownSymbol", (e) => Effect.fail(new UnknownSymbol({ ...withoutTag(e), symbol }))),
+          Effect.catchTag("MarginTypeBlocked", (e) => Effect.fail(new MarginTypeBlocked({ ...withoutTag(e), symbol }))),
+          // Binance answers a no-op change on a flat symbol with -4067: re-read before believing it.
+          Effect.catchTag("PositionModeBlocked", (e) =>
+            e.code === -4067
+              ? Effect.flatMap(marginTypeOf(symbol), (current) =>
+                current === marginType
+                  ? Effect.succeed(reconciled("unchanged"))
+                  : Effect.fail(new MarginTypeBlocked({ ...withoutTag(e), reason: "open-orders", symbol })))
+              : Effect.fail(e))
+        ),
+        Effect.map(marginTypeOf(symbol), (current) => current === marginType)
+      ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType } }))
+
+    const getAccountSnapshot: Effect.Effect<AccountSnapshot, BinanceError> = Effect.gen(function*() {
+      const [config, symbols, orders, algoOrders, account, info] = yield* Effect.all([
+        http.call(Catalog.accountConfig, {}),
+        http.call(Catalog.symbolConfig, {}),
+        http.call(Catalog.openOrders, {}),
+        http.call(Catalog.openAlgoOrders, {}),
+        http.call(Catalog.account, {}),
+        exchangeInfo
+      ], { concurrency: "unbounded" })
+      const count = new Map<string, number>()
+      for (const o of [...orders, ...algoOrders]) count.set(o.symbol, (count.get(o.symbol) ?? 0) + 1)
+      const position = new Map<string, { amt: number; im: number }>()
+      for (const p of account.positions) {
+        const prev = position.get(p.symbol) ?? { amt: 0, im: 0 }
+        position.set(p.symbol, { amt: prev.amt + Math.abs(p.positionAmt), im: prev.im + (p.initialMargin ?? 0) })
+      }
+      const marginAsset = new Map(info.symbols.map((s) => [s.symbol, s.marginAsset ?? s.quoteAsset ?? "USDT"]))
+      const marginAvailable = new Map(info.assets.map((a) => [a.asset, a.marginAvailable]))
+      return {
+        multiAssetsMargin: config.multiAssetsMargin,
+        dualSidePosition: config.dualSidePosition,
+        symbols: symbols.map((s): SymbolState => ({
+          symbol: s.symbol as SymbolId,
+          marginType: s.marginType,
+          openOrders: count.get(s.symbol) ?? 0,
+          positionAmt: position.get(s.symbol)?.amt ?? 0,
+          initialMargin: position.get(s.symbol)?.im ?? 0,
+          marginAsset: marginAsset.get(s.symbol) ?? "USDT"
+        })),
+        balances: account.assets.map((a) => ({
+          asset: a.asset,
+          walletBalance: a.walletBalance,
+          marginAvailable: marginAvailable.get(a.asset) ?? false
+        })),
+        creditsMode: account.assets.some((a) => a.asset === "BNFCR"),
+        readWeight: [
+          Catalog.accountConfig.weight({}),
+          Catalog.symbolConfig.weight({}),
+          Catalog.openOrders.weight({}),
+          Catalog.openAlgoOrders.weight({}),
+          Catalog.account.weight({}),
+          Catalog.exchangeInfo.weight({})
+        ].reduce((a, b) => a + b, 0)
+      }
+    }).pipe(Effect.withSpan("MarginClient.getAccountSnapshot"))
+
+    return {
+      getMultiAssetsMode,
+      setMultiAssetsMode,
+      getMarginTypes,
+      setMarginType,
+      getAccountSnapshot,
+      exchangeInfo,
+      /** Position mode and Multi-Assets in one cheap read (accountConfig, weight 5). */
+      getAccountConfig: http.call(Catalog.accountConfig, {}),
+      /** Measures the server time offset now (GET /fapi/v1/time). */
+      syncClock: http.clock.sync,
+      budgetStatus: http.budget.status,
+      /** Used by setters that must prove an unknown outcome; exported for callers that reconcile themselves. */
+      findSymbol: (symbol: SymbolId) => Effect.map(getMarginTypes([symbol]), (e) => Option.fromNullable(e[0]))
+    } as const
+  }),
+  dependencies: [BinanceHttp.Default]
+}) {}
+
+const withoutTag = <A extends { readonly _tag: string }>(e: A): Omit<A, "_tag"> => {
+  const { _tag: _, ...rest } = e
+  return rest
+}

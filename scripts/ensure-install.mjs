@@ -1,0 +1,12 @@
+// Installs the workspace's dependencies when they are missing or older than the lockfile.
+import { execSync } from "node:child_process"
+import { existsSync, statSync } from "node:fs"
+
+export const ensureInstall = () => {
+  const marker = "node_modules/.modules.yaml"
+  const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync("pnpm-lock.yaml").mtimeMs
+  if (stale) {
+    console.log("installing dependencies (pnpm install --frozen-lockfile)…")
+    execSync("pnpm install --frozen-lockfile", { stdio: "inherit" })
+  }
+}

@@ -1,0 +1,35 @@
+// `pnpm test`: installs what is missing, builds the bundles the tests run as processes, runs every
+// test once with vitest, and ends with the plain line "N passed, N failed".
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { ensureInstall } from "./ensure-install.mjs"
+
+process.env.TURBO_TELEMETRY_DISABLED = "1"
+ensureInstall()
+
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", env: process.env }).status ?? 1
+
+if (run("pnpm", ["exec", "turbo", "run", "build", "--output-logs=errors-only"]) !== 0) {
+  console.log("build failed")
+  console.log("0 passed, 1 failed")
+  process.exit(1)
+}
+
+mkdirSync("test-results", { recursive: true })
+const results = "test-results/vitest.json"
+const status = run("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2)])
+
+let passed = 0
+let failed = 0
+if (existsSync(results)) {
+  const report = JSON.parse(readFileSync(results, "utf8"))
+  passed = report.numPassedTests ?? 0
+  // A file that fails to load has no failed test of its own: count it as one failure.
+  const brokenFiles = (report.testResults ?? []).filter((r) =>
+    r.status === "failed" && !(r.assertionResults ?? []).some((a) => a.status === "failed")
+  ).length
+  failed = (report.numFailedTests ?? 0) + brokenFiles
+}
+if (status !== 0 && failed === 0) failed = 1
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(status === 0 && failed === 0 ? 0 : 1)
