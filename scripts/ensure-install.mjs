@@ -7,6 +7,12 @@ export const ensureInstall = () => {
   const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync("pnpm-lock.yaml").mtimeMs
   if (stale) {
     console.log("installing dependencies (pnpm install --frozen-lockfile)…")
-    execSync("pnpm install --frozen-lockfile", { stdio: "inherit" })
+    execSync("pnpm install --frozen-lockfile", { stdio: "inherit", env: installEnv() })
   }
 }
+
+/** Native addons (better-sqlite3) build against the machine's Node headers instead of downloading them. */
+export const installEnv = () =>
+  existsSync("/usr/include/node/node.h") && !process.env.npm_config_nodedir
+    ? { ...process.env, npm_config_nodedir: "/usr" }
+    : process.env

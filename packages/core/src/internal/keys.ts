@@ -1,0 +1,263 @@
+/**
+ * Key handling shared by the Signer and the Verifier: base64 and hex codecs, PEM parsing, a minimal
+ * DER reader (enough to find a key's AlgorithmIdentifier OID), the PKCS#1 → PKCS#8 / SPKI wrap and
+ * the WebCrypto import. Error details name PEM labels and OIDs only, never key bytes.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { SignerError } from "../Errors.js"
+import type { KeyType } from "../Signer.js"
+
+type Bytes = Uint8Array<ArrayBuffer>
+
+// ---------------------------------------------------------------------------------------------
+// base64 and hex
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** @internal Standard, padded base64 → bytes; `undefined` when malformed. */
+export const base64ToBytes = (text: string): Bytes | undefined => {
+  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined
+  const binary = atob(text)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
+/** @internal */
+export const bytesToBase64 = (bytes: Uint8Array): string => {
+  let binary = ""
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+
+/** @internal Lower-case hex. */
+export const bytesToHex = (bytes: Uint8Array): string => {
+  let hex = ""
+  for (const byte of bytes) hex += HEX[byte]
+  return hex
+}
+
+/** @internal Hex in either case → bytes; `undefined` when malformed. */
+export const hexToBytes = (hex: string): Bytes | undefined => {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return bytes
+}
+
+// ---------------------------------------------------------------------------------------------
+// DER
+
+interface Tlv {
+  readonly tag: number
+  readonly start: number
+  readonly end: number
+}
+
+const readTlv = (der: Uint8Array, at: number): Tlv | undefined => {
+  const tag = der[at]
+  let length = der[at + 1]
+  if (tag === undefined || length === undefined) return undefined
+  let start = at + 2
+  if (length > 0x7f) {
+    const count = length & 0x7f
+    if (count === 0 || count > 4) return undefined
+    length = 0
+    for (let i = 0; i < count; i++) length = length * 256 + (der[start + i] ?? NaN)
+    start += count
+  }
+  const end = start + length
+  return end <= der.length ? { tag, start, end } : undefined
+}
+
+const decodeOid = (bytes: Uint8Array): string => {
+  const arcs: Array<number> = []
+  let value = 0
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 0x7f)
+    if (byte < 0x80) {
+      arcs.push(value)
+      value = 0
+    }
+  }
+  const first = arcs.shift() ?? 0
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80]
+  return [...head, ...arcs].join(".")
+}
+
+/** The AlgorithmIdentifier OID of a PKCS#8 PrivateKeyInfo or of an SPKI SubjectPublicKeyInfo. */
+const algorithmOid = (der: Uint8Array, format: "pkcs8" | "spki"): string | undefined => {
+  const outer = readTlv(der, 0)
+  if (outer?.tag !== 0x30 || outer.end !== der.length) return undefined
+  let at = outer.start
+  if (format === "pkcs8") {
+    const version = readTlv(der, at)
+    if (version?.tag !== 0x02) return undefined
+    at = version.end
+  }
+  const algorithm = readTlv(der, at)
+  const oid = algorithm?.tag === 0x30 ? readTlv(der, algorithm.start) : undefined
+  if (oid?.tag !== 0x06 || oid.end - oid.start > 16) return undefined
+  return decodeOid(der.subarray(oid.start, oid.end))
+}
+
+const tlv = (tag: number, ...parts: ReadonlyArray<Uint8Array>): Bytes => {
+  const n = parts.reduce((sum, part) => sum + part.length, 0)
+  const length = n < 0x80
+    ? [n]
+    : n < 0x100
+    ? [0x81, n]
+    : n < 0x10000
+    ? [0x82, n >> 8, n & 0xff]
+    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]
+  const out = new Uint8Array(1 + length.length + n)
+  out[0] = tag
+  out.set(length, 1)
+  let at = 1 + length.length
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+/** AlgorithmIdentifier { rsaEncryption, NULL }. */
+const RSA_ALGORITHM = new Uint8Array([
+  0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+])
+
+/** @internal PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo. */
+export const pkcs1ToPkcs8 = (pkcs1: Uint8Array): Bytes =>
+  tlv(0x30, Uint8Array.of(0x02, 0x01, 0x00), RSA_ALGORITHM, tlv(0x04, pkcs1))
+
+/** @internal PKCS#1 RSAPublicKey → SPKI SubjectPublicKeyInfo. */
+export const pkcs1ToSpki = (pkcs1: Uint8Array): Bytes => tlv(0x30, RSA_ALGORITHM, tlv(0x03, Uint8Array.of(0), pkcs1))
+
+// ---------------------------------------------------------------------------------------------
+// PEM
+
+/** @internal */
+export const OID = { rsa: "1.2.840.113549.1.1.1", ed25519: "1.3.101.112" } as const
+
+const OID_NAMES: Record<string, string> = {
+  "1.2.840.10045.2.1": "EC",
+  "1.2.840.113549.1.1.10": "RSA-PSS",
+  "1.2.840.10040.4.1": "DSA",
+  "1.3.101.110": "X25519",
+  "1.3.101.111": "X448",
+  "1.3.101.113": "Ed448"
+}
+
+/** @internal A parsed asymmetric key, ready for `crypto.subtle.importKey`. */
+export interface KeyMaterial {
+  readonly keyType: "RSA" | "ED25519"
+  readonly format: "pkcs8" | "spki"
+  readonly der: Bytes
+}
+
+const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/
+
+/** @internal */
+export const isPem = (text: string): boolean => text.includes("-----BEGIN ")
+
+const invalid = (detail: string) => Either.left(new SignerError({ reason: "invalid-key", detail }))
+const unsupported = (detail: string) => Either.left(new SignerError({ reason: "unsupported-key", detail }))
+
+const fromKeyInfo = (der: Bytes, format: "pkcs8" | "spki"): Either.Either<KeyMaterial, SignerError> => {
+  const oid = algorithmOid(der, format)
+  if (oid === undefined) {
+    return invalid(`the PEM body is not a ${format === "pkcs8" ? "PKCS#8 private" : "SPKI public"} key`)
+  }
+  if (oid === OID.rsa) return Either.right({ keyType: "RSA", format, der })
+  if (oid === OID.ed25519) return Either.right({ keyType: "ED25519", format, der })
+  const name = OID_NAMES[oid] === undefined ? "" : ` (${OID_NAMES[oid]})`
+  return unsupported(`key algorithm OID ${oid}${name} is not supported; use an RSA or Ed25519 key`)
+}
+
+/**
+ * @internal
+ * Parses a PEM key (`-----BEGIN PRIVATE KEY-----` / `RSA PRIVATE KEY` for "private", `PUBLIC KEY` /
+ * `RSA PUBLIC KEY` for "public"). Accepts literal `\n` sequences and CRLF line ends.
+ */
+export const parsePem = (text: string, kind: "private" | "public"): Either.Either<KeyMaterial, SignerError> => {
+  const match = PEM.exec(text.replace(/\\r\\n|\\n/g, "\n"))
+  if (match === null) return invalid(`not a PEM ${kind} key (expected -----BEGIN ${kind.toUpperCase()} KEY-----)`)
+  const label = match[1] ?? ""
+  const lines = (match[2] ?? "").split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line.length > 0)
+  const headers = lines.filter((line) => line.includes(":"))
+  if (label === "ENCRYPTED PRIVATE KEY" || headers.some((line) => /ENCRYPTED/i.test(line))) {
+    return unsupported("the PEM private key is encrypted; decrypt it with its passphrase first")
+  }
+  const der = base64ToBytes(lines.filter((line) => !line.includes(":")).join("").replace(/\s+/g, ""))
+  if (der === undefined) return invalid(`the ${label} PEM body is not valid base64`)
+  const pkcs1 = readTlv(der, 0)?.tag === 0x30
+  switch (`${kind}:${label}`) {
+    case "private:PRIVATE KEY":
+      return fromKeyInfo(der, "pkcs8")
+    case "public:PUBLIC KEY":
+      return fromKeyInfo(der, "spki")
+    case "private:RSA PRIVATE KEY":
+      return pkcs1 ? fromKeyInfo(pkcs1ToPkcs8(der), "pkcs8") : invalid("the RSA PRIVATE KEY PEM body is not DER")
+    case "public:RSA PUBLIC KEY":
+      return pkcs1 ? fromKeyInfo(pkcs1ToSpki(der), "spki") : invalid("the RSA PUBLIC KEY PEM body is not DER")
+  }
+  if ((kind === "private" ? /PUBLIC KEY|CERTIFICATE/ : /PRIVATE KEY/).test(label)) {
+    return invalid(`a ${label} does not fit here; expected a ${kind} key (-----BEGIN ${kind.toUpperCase()} KEY-----)`)
+  }
+  return unsupported(`PEM ${label} is not supported; expected -----BEGIN ${kind.toUpperCase()} KEY-----`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebCrypto
+
+/** @internal WebCrypto algorithm parameters per key type. */
+export const ALGORITHM: Record<KeyType, {
+  readonly importParams: AlgorithmIdentifier | HmacImportParams | RsaHashedImportParams
+  readonly params: AlgorithmIdentifier
+}> = {
+  HMAC: { importParams: { name: "HMAC", hash: "SHA-256" }, params: "HMAC" },
+  RSA: { importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, params: "RSASSA-PKCS1-v1_5" },
+  ED25519: { importParams: { name: "Ed25519" }, params: { name: "Ed25519" } }
+}
+
+const errorName = (error: unknown): string =>
+  typeof error === "object" && error !== null && "name" in error && typeof error.name === "string"
+    ? ` (${error.name})`
+    : ""
+
+/** @internal Imports a non-extractable key for one usage. */
+export const importCryptoKey = (
+  keyType: KeyType,
+  format: "raw" | "pkcs8" | "spki",
+  data: Bytes,
+  usage: "sign" | "verify"
+): Effect.Effect<CryptoKey, SignerError> =>
+  Effect.tryPromise({
+    try: () => crypto.subtle.importKey(format, data, ALGORITHM[keyType].importParams, false, [usage]),
+    catch: (error) =>
+      new SignerError({ reason: "invalid-key", detail: `the ${keyType} key could not be imported${errorName(error)}` })
+  })
+
+/** @internal An imported key and its type. */
+export interface ImportedKey {
+  readonly keyType: KeyType
+  readonly key: CryptoKey
+}
+
+/** @internal Imports an HMAC secret (`hmac`) or a PEM key: private to sign, public to verify. */
+export const importKey = (
+  text: string,
+  hmac: boolean,
+  usage: "sign" | "verify"
+): Effect.Effect<ImportedKey, SignerError> =>
+  Effect.gen(function*() {
+    if (hmac) {
+      if (text.trim().length === 0) return yield* invalid("the HMAC secret is empty")
+      return { keyType: "HMAC", key: yield* importCryptoKey("HMAC", "raw", new TextEncoder().encode(text), usage) }
+    }
+    const { der, format, keyType } = yield* parsePem(text, usage === "sign" ? "private" : "public")
+    return { keyType, key: yield* importCryptoKey(keyType, format, der, usage) }
+  })
