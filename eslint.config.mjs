@@ -29,9 +29,10 @@ export default tseslint.config(
         patterns: [
           { group: ["node:*"], message: "packages/core must stay platform-free: no node:* imports." },
           { group: ["@effect/platform-node", "@effect/platform-node/*", "@effect/platform-node-shared", "@effect/platform-node-shared/*"], message: "packages/core must not depend on platform-node." },
-          { group: ["@effect/platform-browser", "@effect/platform-browser/*"], message: "packages/core must not depend on platform-browser." },
-          { group: ["fs", "path", "os", "crypto", "http", "https", "child_process", "process", "buffer", "url", "util", "net", "tls", "stream"], message: "packages/core must stay platform-free: no Node built-ins." }
-        ]
+          { group: ["@effect/platform-browser", "@effect/platform-browser/*"], message: "packages/core must not depend on platform-browser." }
+        ],
+        paths: ["fs", "path", "os", "crypto", "http", "https", "child_process", "process", "buffer", "url", "util", "net", "tls", "stream"]
+          .map((name) => ({ name, message: "packages/core must stay platform-free: no Node built-ins." }))
       }],
       "no-restricted-globals": ["error",
         { name: "process", message: "packages/core must not read process; apps pass configuration in." },

@@ -3,6 +3,7 @@
  * names environment variables; apps build this from their own configuration.
  */
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -84,5 +85,5 @@ export const make = (options: Options): Effect.Effect<BinanceConfigShape, Invali
 export const layer = (options: Options): Layer.Layer<BinanceConfig, InvalidInput> =>
   Layer.effect(BinanceConfig, make(options))
 
-export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<BinanceConfig, InvalidInput | import("effect/ConfigError").ConfigError> =>
+export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<BinanceConfig, InvalidInput | ConfigError.ConfigError> =>
   Layer.effect(BinanceConfig, Effect.flatMap(Config.unwrap(config), make))

@@ -31,7 +31,6 @@ import * as ServerClock from "./ServerClock.js"
 import { Signer } from "./Signer.js"
 import { WeightBudget } from "./WeightBudget.js"
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyEndpoint = Endpoint.Endpoint<string, any, Schema.Schema<any, any, never>>
 
 /** The answer of one HTTP exchange, before classification. */
