@@ -2,10 +2,11 @@
 // test once with vitest, and ends with the plain line "N passed, N failed".
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync } from "node:fs"
-import { ensureInstall } from "./ensure-install.mjs"
+import { ensureInstall, ensureSystemPackages } from "./ensure-install.mjs"
 
 process.env.TURBO_TELEMETRY_DISABLED = "1"
 ensureInstall()
+ensureSystemPackages()
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", env: process.env }).status ?? 1
 
