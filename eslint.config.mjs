@@ -47,5 +47,15 @@ export default tseslint.config(
         { selector: "CallExpression[callee.object.name='console']", message: "Log through Effect's logger." }
       ]
     }
+  },
+  {
+    // The simulator's engine is platform-free too; only its server entry uses Node.
+    files: ["packages/simulator/src/**/*.ts"],
+    ignores: ["packages/simulator/src/Server.ts", "packages/simulator/src/main.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["node:*"], message: "Only Server.ts and main.ts of the simulator may use Node." }]
+      }]
+    }
   }
 )

@@ -1,0 +1,20 @@
+// Bundles the server entry into dist/main.js (node ESM). `require` is defined for dependencies
+// that still call it.
+import * as esbuild from "esbuild"
+import { chmodSync } from "node:fs"
+
+await esbuild.build({
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/main.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from \"node:module\";\nconst require = __createRequire(import.meta.url);"
+  },
+  logLevel: "warning"
+})
+
+chmodSync("dist/main.js", 0o755)

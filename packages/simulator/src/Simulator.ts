@@ -1,0 +1,133 @@
+/**
+ * The simulator service: one exchange's state (accounts, market, weights, faults, change log) and
+ * the function that answers raw requests, for the exchange API and the `/_sim` control API.
+ * Time comes from the `Clock` present when the simulator is made (a `TestClock` in tests), shifted
+ * by the clock-skew fault.
+ */
+import * as Effect from "effect/Effect"
+import type * as Account from "./Account.js"
+import * as ChangeLog from "./ChangeLog.js"
+import type { SimRequest, SimResponse } from "./Exchange.js"
+import * as Faults from "./Faults.js"
+import * as Control from "./internal/control.js"
+import * as Pipeline from "./internal/pipeline.js"
+import { defaultMarket, serverTime, setMarket, type State } from "./internal/state.js"
+import * as SimConfig from "./SimConfig.js"
+import * as Seed from "./Seed.js"
+import * as Weight from "./Weight.js"
+
+export interface Options {
+  /** Seed (the JSON of a seed file, validated). Without one, a demo account with a generated HMAC key. */
+  readonly seed?: unknown
+  /** Bearer token of the control API; generated when absent. */
+  readonly adminToken?: string | undefined
+  /** Reads `publicKeyFile` entries of seeds (the server supplies it; absent in-process). */
+  readonly readFile?: ((path: string) => Effect.Effect<string, Seed.InputError>) | undefined
+  /**
+   * A synchronous HMAC check to use instead of WebCrypto on the hot path (the Node server passes one
+   * built on node:crypto). Keys of other types always go through core's `Verifier`.
+   */
+  readonly hmacVerifier?: Seed.HmacVerifier | undefined
+}
+
+export interface DemoCredentials {
+  readonly account: string
+  readonly apiKey: string
+  readonly secret: string
+}
+
+export interface SimulatorShape {
+  /** Answers an exchange request or a `/_sim` control request. */
+  readonly handle: (request: SimRequest) => Effect.Effect<SimResponse>
+  readonly adminToken: string
+  /** The generated demo account, when the simulator was made without a seed. */
+  readonly demo: DemoCredentials | undefined
+  /** Live state of an account (for tests and tools in the same process). */
+  readonly account: (name: string) => Account.Account | undefined
+  /** Accepted changes, in order. */
+  readonly log: () => ReadonlyArray<ChangeLog.Entry>
+  readonly faults: Faults.Faults
+  readonly config: SimConfig.SimConfig
+  /** Requests received by `METHOD /path` (or by path when no method is given). */
+  readonly requestCount: (path: string, method?: string) => number
+  /** Server time now (clock plus skew). */
+  readonly now: Effect.Effect<number>
+  /** Back to the seed: accounts, config, weights, faults, log and counters. */
+  readonly reset: Effect.Effect<void, Seed.InputError>
+}
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/** A random string of letters and digits (WebCrypto randomness). */
+export const randomToken = (length: number): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(length))
+  let out = ""
+  for (const b of bytes) out += ALPHANUMERIC[b % ALPHANUMERIC.length]
+  return out
+}
+
+/** Builds a fresh simulator; fails with the first bad field of the seed. */
+export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.InputError> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const decoded = options.seed === undefined ? undefined : Seed.decode(Seed.SeedInput, options.seed)
+    if (decoded !== undefined && decoded._tag === "Left") return yield* decoded.left
+    let seed: Seed.SeedInput = decoded?._tag === "Right" ? decoded.right : {}
+    let demo: DemoCredentials | undefined
+    if (options.seed === undefined) {
+      demo = { account: "demo", apiKey: randomToken(64), secret: randomToken(64) }
+      seed = { accounts: [{ name: demo.account, apiKey: demo.apiKey, secret: demo.secret, balances: { USDT: 10000, USDC: 5000, BTC: 0.1 } }] }
+    }
+    const config = SimConfig.defaults()
+    const state: State = {
+      clock,
+      config,
+      market: defaultMarket(),
+      exchangeInfo: () => "",
+      exchangeInfoLimit: 0,
+      accounts: new Map(),
+      keys: new Map(),
+      weights: Weight.make(config),
+      faults: Faults.make(),
+      log: ChangeLog.make(),
+      requests: new Map(),
+      nextId: 1000001,
+      adminToken: options.adminToken ?? randomToken(40),
+      readFile: options.readFile,
+      hmacVerifier: options.hmacVerifier
+    }
+    setMarket(state, state.market)
+    const initial: Control.Initial = { seed }
+    yield* Control.applySeed(state, seed)
+
+    const handle = (request: SimRequest): Effect.Effect<SimResponse> =>
+      request.path === "/_sim" || request.path.startsWith("/_sim/")
+        ? Control.handle(state, request, initial)
+        : Pipeline.handle(state, request)
+
+    return {
+      handle,
+      adminToken: state.adminToken,
+      demo,
+      account: (name) => state.accounts.get(name),
+      log: () => state.log.entries(),
+      faults: state.faults,
+      config,
+      requestCount: (path, method) =>
+        method !== undefined
+          ? state.requests.get(`${method} ${path}`) ?? 0
+          : [...state.requests].reduce((n, [label, c]) => (label.endsWith(` ${path}`) ? n + c : n), 0),
+      now: Effect.sync(() => serverTime(state)),
+      reset: Control.reset(state, initial)
+    } satisfies SimulatorShape
+  })
+
+/** The simulator as a service: `Simulator.Default(options)` is a layer with a fresh simulator. */
+export class Simulator extends Effect.Service<Simulator>()("@marginctl/simulator/Simulator", {
+  effect: (options: Options = {}) => make(options)
+}) {}
+
+/** A fresh simulator wrapped as the service value. */
+export const makeService = (options: Options = {}): Effect.Effect<Simulator, Seed.InputError> =>
+  Effect.map(make(options), (shape) => new Simulator(shape))
+

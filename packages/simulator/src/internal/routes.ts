@@ -1,0 +1,200 @@
+/**
+ * The exchange's routes, derived from core's endpoint catalog (method, path, security, weight,
+ * parameters) plus the handlers that answer them. Parameter validators are built once from the
+ * catalog's schemas; the hot path only calls them.
+ * @internal
+ */
+import * as Catalog from "@marginctl/core/Catalog"
+import * as Endpoint from "@marginctl/core/Endpoint"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Account from "../Account.js"
+import * as Rules from "../Rules.js"
+import { exchangeInfoBody, type State } from "./state.js"
+import * as Views from "./views.js"
+
+/** @internal An answer before headers are added. */
+export interface Reply {
+  readonly status: number
+  readonly body: string
+}
+
+/** @internal */
+export interface Ctx {
+  readonly state: State
+  readonly account: Account.Account | undefined
+  readonly params: ReadonlyMap<string, { readonly value: string }>
+  readonly now: number
+  readonly label: string
+}
+
+/** @internal A business rejection: a Binance code answered with HTTP 400. */
+export interface Rejection {
+  readonly code: number
+}
+
+/** @internal */
+export interface Field {
+  readonly name: string
+  readonly required: boolean
+  readonly isSymbol: boolean
+  readonly valid: (value: string) => boolean
+}
+
+/** @internal */
+export interface Route {
+  readonly method: string
+  readonly path: string
+  readonly label: string
+  readonly security: Endpoint.Security
+  readonly signed: boolean
+  readonly needsKey: boolean
+  readonly weight: (hasSymbol: boolean) => number
+  readonly fields: ReadonlyArray<Field>
+  readonly known: ReadonlySet<string>
+  /** Whether a symbol exists for this route (futures symbols, or asset-index pairs). */
+  readonly symbolExists: (state: State, symbol: string) => boolean
+  readonly run: (ctx: Ctx) => Reply | Rejection
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) })
+const SUCCESS: Reply = { status: 200, body: "{\"code\":200,\"msg\":\"success\"}" }
+
+const symbolParam = (ctx: Ctx): string | undefined => ctx.params.get("symbol")?.value
+
+const futuresSymbol = (state: State, symbol: string) => state.market.symbol(symbol) !== undefined
+const assetPair = (state: State, symbol: string) =>
+  symbol.endsWith("USD") && state.market.asset(symbol.slice(0, -3)) !== undefined
+
+const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
+  ping: () => ({ status: 200, body: "{}" }),
+  time: (ctx) => ({ status: 200, body: `{"serverTime":${ctx.now}}` }),
+  exchangeInfo: (ctx) => ({ status: 200, body: exchangeInfoBody(ctx.state, ctx.now) }),
+  getMultiAssetsMargin: (ctx) => ({ status: 200, body: `{"multiAssetsMargin":${ctx.account!.multiAssetsMargin}}` }),
+  getPositionSideDual: (ctx) => ({ status: 200, body: `{"dualSidePosition":${ctx.account!.dualSidePosition}}` }),
+  accountConfig: (ctx) => ok(Views.accountConfig(ctx.account!)),
+  symbolConfig: (ctx) => {
+    const symbol = symbolParam(ctx)
+    const symbols = symbol === undefined ? ctx.state.market.symbols.map((s) => s.symbol) : [symbol]
+    return ok(symbols.map((s) => Views.symbolConfigEntry(ctx.account!, s, ctx.state.config)))
+  },
+  openOrders: (ctx) => {
+    const symbol = symbolParam(ctx)
+    return ok(
+      ctx.account!.orders.filter((o) => symbol === undefined || o.symbol === symbol).map((o) =>
+        Views.order(o, ctx.state.market)
+      )
+    )
+  },
+  openAlgoOrders: (ctx) => {
+    const symbol = symbolParam(ctx)
+    return ok(
+      ctx.account!.algoOrders.filter((o) => symbol === undefined || o.symbol === symbol).map((o) =>
+        Views.algoOrder(o, ctx.state.market)
+      )
+    )
+  },
+  positionRisk: (ctx) => ok(Views.positionRisk(ctx.account!, ctx.state.market, ctx.state.config, symbolParam(ctx))),
+  account: (ctx) => ok(Views.accountV3(ctx.account!, ctx.state.market, ctx.state.config, ctx.now)),
+  assetIndex: (ctx) => {
+    const symbol = symbolParam(ctx)
+    if (symbol !== undefined) {
+      return ok(Views.assetIndexEntry(ctx.state.market.asset(symbol.slice(0, -3))!, ctx.now))
+    }
+    return ok(ctx.state.market.assets.map((a) => Views.assetIndexEntry(a, ctx.now)))
+  },
+  setMultiAssetsMargin: (ctx) => {
+    const account = ctx.account!
+    const target = ctx.params.get("multiAssetsMargin")!.value === "true"
+    const code = Rules.multiAssets(account, target, ctx.state.market, ctx.state.config)
+    if (code !== undefined) return { code }
+    account.multiAssetsMargin = target
+    account.updateTime = ctx.now
+    ctx.state.log.record({
+      time: ctx.now,
+      source: "api",
+      account: account.name,
+      endpoint: ctx.label,
+      params: { multiAssetsMargin: target },
+      before: { multiAssetsMargin: !target },
+      after: { multiAssetsMargin: target }
+    })
+    return SUCCESS
+  },
+  setMarginType: (ctx) => {
+    const account = ctx.account!
+    const symbol = ctx.params.get("symbol")!.value
+    const target = ctx.params.get("marginType")!.value as Account.MarginType
+    const code = Rules.marginType(account, symbol, target, ctx.state.config)
+    if (code !== undefined) return { code }
+    const before = Account.marginTypeOf(account, symbol)
+    Account.setSymbol(account, symbol, ctx.state.config.defaultLeverage, { marginType: target })
+    account.updateTime = ctx.now
+    ctx.state.log.record({
+      time: ctx.now,
+      source: "api",
+      account: account.name,
+      endpoint: ctx.label,
+      params: { symbol, marginType: target },
+      before: { symbol, marginType: before },
+      after: { symbol, marginType: target }
+    })
+    return SUCCESS
+  }
+}
+
+const fieldOf = (name: string, field: Schema.Struct.Field, required: boolean): Field => {
+  const one = Schema.Struct({ [name]: field }) as unknown as Schema.Schema<unknown, Record<string, string>>
+  const decode = Schema.decodeUnknownEither(one)
+  return {
+    name,
+    required,
+    isSymbol: name === "symbol",
+    valid: (value) => Either.isRight(decode({ [name]: value }))
+  }
+}
+
+const routeOf = (e: Catalog.AnyEndpoint | typeof ping): Route => {
+  const spec = Endpoint.paramSpec(e as Endpoint.Endpoint)
+  const fields = spec.map((p) => fieldOf(p.name, (e.params.fields as Schema.Struct.Fields)[p.name]!, p.required))
+  const signed = Endpoint.isSigned(e)
+  const weightOf = e.weight as (p: { readonly symbol?: string }) => number
+  const withSymbol = weightOf({ symbol: "X" })
+  const withoutSymbol = weightOf({})
+  return {
+    method: e.method,
+    path: e.path,
+    label: Endpoint.label(e),
+    security: e.security,
+    signed,
+    needsKey: Endpoint.needsApiKey(e),
+    weight: (hasSymbol) => (hasSymbol ? withSymbol : withoutSymbol),
+    fields,
+    known: new Set([...spec.map((p) => p.name), ...(signed ? ["timestamp", "recvWindow", "signature"] : [])]),
+    symbolExists: e.id === "assetIndex" ? assetPair : futuresSymbol,
+    run: handlers[e.id]!
+  }
+}
+
+const ping = Endpoint.make({
+  id: "ping",
+  method: "GET",
+  path: "/fapi/v1/ping",
+  security: "NONE",
+  weight: () => 1,
+  params: Schema.Struct({}),
+  response: Schema.Struct({}),
+  description: "Connectivity check"
+})
+
+/** @internal Routes by path, then by method. */
+export const ROUTES: ReadonlyMap<string, ReadonlyMap<string, Route>> = (() => {
+  const byPath = new Map<string, Map<string, Route>>()
+  for (const e of [...Catalog.all, ping]) {
+    const route = routeOf(e)
+    let methods = byPath.get(route.path)
+    if (methods === undefined) byPath.set(route.path, methods = new Map())
+    methods.set(route.method, route)
+  }
+  return byPath
+})()
