@@ -341,7 +341,7 @@ describe("MarginClient over a real socket", () => {
           yield* Effect.sleep("200 millis") // let the pooled keep-alive sockets see the close
           const e = yield* failureTag(c.setMultiAssetsMode(true))
           assert.deepInclude(e, { _tag: "Transport", reason: "connection", endpoint: "POST /fapi/v1/multiAssetsMargin" })
-          assert.include(e.msg, "ECONNREFUSED")
+          assert.include((e as { msg: string }).msg, "ECONNREFUSED")
         }))
     }))
 })

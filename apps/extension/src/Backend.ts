@@ -1,0 +1,19 @@
+/**
+ * One account as the popup uses it, whatever is behind it: Binance directly (core's MarginClient in
+ * the worker) or the team's gateway (its HttpApi contract). Both answer with core's types (Plan,
+ * ProgressEvent) and fail with `UserError`.
+ */
+import type { DesiredState, Plan, ProgressEvent } from "@marginctl/core/Planner"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
+import type { ApplyStarted, Overview } from "./Messages.js"
+import type { UserError } from "./UserErrors.js"
+
+export interface BackendShape {
+  /** Multi-Assets Mode alone (cheapest read). */
+  readonly getMode: Effect.Effect<boolean, UserError>
+  readonly overview: Effect.Effect<Overview, UserError>
+  readonly plan: (desired: DesiredState) => Effect.Effect<Plan, UserError>
+  /** Runs a confirmed plan: `ApplyStarted` first, then core's progress events ending with `Done`. */
+  readonly apply: (plan: Plan, desired: DesiredState) => Stream.Stream<ApplyStarted | ProgressEvent, UserError>
+}

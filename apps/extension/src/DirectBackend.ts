@@ -1,0 +1,86 @@
+/**
+ * The direct backend: core's MarginClient in the worker, over `fetch` (FetchHttpClient), signing with
+ * WebCrypto, spending from a weight budget shared by every account on the same Binance host.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as BinanceConfig from "@marginctl/core/BinanceConfig"
+import { MarginClient } from "@marginctl/core/MarginClient"
+import * as Planner from "@marginctl/core/Planner"
+import * as Signer from "@marginctl/core/Signer"
+import type { AccountSnapshot } from "@marginctl/core/Snapshot"
+import { WeightBudget, type WeightBudgetShape } from "@marginctl/core/WeightBudget"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { DirectAccount } from "./Accounts.js"
+import type { BackendShape } from "./Backend.js"
+import { hostOf } from "./Hosts.js"
+import type { ApplyStarted, Overview } from "./Messages.js"
+import { fromBinance, fromDesired, fromInvalidInput, type UserError } from "./UserErrors.js"
+
+export interface DirectCredentials {
+  readonly apiKey: Redacted.Redacted<string>
+  readonly key: Redacted.Redacted<string>
+}
+
+/** The rows the popup shows, from a snapshot. */
+export const overviewOf = (snapshot: AccountSnapshot): Overview => ({
+  multiAssets: snapshot.multiAssetsMargin,
+  symbols: snapshot.symbols.map((s) => ({
+    symbol: s.symbol,
+    marginType: s.marginType,
+    openOrders: s.openOrders,
+    positionAmt: s.positionAmt
+  })),
+  readWeight: snapshot.readWeight
+})
+
+/** Builds the backend of one direct account; its client lives as long as `scope`. */
+export const make = (
+  account: DirectAccount,
+  credentials: DirectCredentials,
+  budget: WeightBudgetShape
+): Effect.Effect<BackendShape, UserError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const host = hostOf(account.baseUrl)
+    const binance = (e: Parameters<typeof fromBinance>[0]) => fromBinance(e, host)
+    const signer = account.keyType === "HMAC" ? Signer.hmac(credentials.key) : Signer.privateKey(credentials.key)
+    const layer = MarginClient.Default.pipe(
+      Layer.provide(Layer.mergeAll(
+        BinanceConfig.layer({ baseUrl: account.baseUrl, apiKey: credentials.apiKey }),
+        Signer.layer(signer),
+        Layer.succeed(WeightBudget, budget),
+        FetchHttpClient.layer
+      ))
+    )
+    const context = yield* Layer.build(layer).pipe(
+      Effect.mapError((e) => (e._tag === "InvalidInput" ? fromInvalidInput(e) : binance(e)))
+    )
+    const client = Context.get(context, MarginClient)
+    const snapshot = Effect.mapError(client.getAccountSnapshot, binance)
+
+    const runner: Planner.Runner = {
+      setMultiAssetsMode: client.setMultiAssetsMode,
+      setMarginType: client.setMarginType
+    }
+
+    return {
+      getMode: Effect.mapError(client.getMultiAssetsMode(), binance),
+      overview: Effect.map(snapshot, overviewOf),
+      plan: (desired) =>
+        Effect.flatMap(snapshot, (s) =>
+          Either.match(Planner.plan(desired, s), {
+            onLeft: (e) => Effect.fail(fromDesired(e)),
+            onRight: Effect.succeed
+          })),
+      apply: (plan) =>
+        Stream.concat(
+          Stream.succeed<ApplyStarted>({ _tag: "ApplyStarted", plan }),
+          Planner.apply(plan, runner)
+        )
+    } satisfies BackendShape
+  })

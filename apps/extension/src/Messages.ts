@@ -1,0 +1,120 @@
+/**
+ * What the pages and the service worker say to each other, typed with Schema and decoded on receipt
+ * on both sides. A request is a tagged struct sent with `chrome.runtime.sendMessage` and answered with
+ * `{ _tag: "Ok", value }` or `{ _tag: "Err", error }`; an apply streams its progress over a
+ * `chrome.runtime.connect` port named "apply".
+ *
+ * Plain structs only (no Schema classes): this module is in the popup's bundle, which has a budget.
+ * Nothing here ever carries a secret back to a page; the passphrase goes one way, page → worker.
+ */
+import { MarginType } from "@marginctl/core/Domain"
+import { DesiredState, Plan, ProgressEvent } from "@marginctl/core/Planner"
+import * as Schema from "effect/Schema"
+
+/** An error as the person sees it: what happened, in plain words, and what to do about it. */
+export const userErrorFields = {
+  /** Short: "Binance rejected the API key". */
+  title: Schema.String,
+  /** One or two sentences; may quote Binance's message (never a URL with a query, never a secret). */
+  detail: Schema.String,
+  /** What to do. */
+  fix: Schema.optional(Schema.String),
+  /** Binance's error code when there is one. */
+  code: Schema.optional(Schema.Number),
+  /** Lets pages react: `locked` shows the passphrase form, `setup` points at the options page. */
+  kind: Schema.Literal("locked", "setup", "auth", "blocked", "network", "limit", "input", "unknown-outcome", "internal")
+}
+export const UserErrorData = Schema.TaggedStruct("UserError", userErrorFields)
+export type UserErrorData = typeof UserErrorData.Type
+
+export const VaultStatus = Schema.Literal("missing", "locked", "unlocked")
+export type VaultStatus = typeof VaultStatus.Type
+
+export const AccountSummary = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  backend: Schema.Literal("direct", "gateway"),
+  /** "Production", "Testnet", "Demo", the custom host, or "gateway <host>". */
+  where: Schema.String
+})
+export type AccountSummary = typeof AccountSummary.Type
+
+export const PopupState = Schema.Struct({
+  accounts: Schema.Array(AccountSummary),
+  selected: Schema.NullOr(Schema.String),
+  vault: VaultStatus
+})
+export type PopupState = typeof PopupState.Type
+
+export const SymbolRow = Schema.Struct({
+  symbol: Schema.String,
+  marginType: MarginType,
+  openOrders: Schema.Number,
+  positionAmt: Schema.Number
+})
+export type SymbolRow = typeof SymbolRow.Type
+
+export const Overview = Schema.Struct({
+  multiAssets: Schema.Boolean,
+  /** Every symbol of the account (the popup shows the ones that matter and searches the rest). */
+  symbols: Schema.Array(SymbolRow),
+  /** Weight the reads cost. */
+  readWeight: Schema.Number
+})
+export type Overview = typeof Overview.Type
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+const account = Schema.String
+
+/** Accounts, the selected one and whether the vault is locked. */
+export const GetState = Schema.TaggedStruct("GetState", {})
+export const SelectAccount = Schema.TaggedStruct("SelectAccount", { account })
+/** Unlocks the vault for this browser session (the worker wraps the passphrase in a Redacted at once). */
+export const Unlock = Schema.TaggedStruct("Unlock", { passphrase: Schema.String })
+/** Multi-Assets Mode only (one cheap read: weight 5). */
+export const GetMode = Schema.TaggedStruct("GetMode", { account })
+/** Mode, every symbol's margin type, open orders and positions. */
+export const GetOverview = Schema.TaggedStruct("GetOverview", { account })
+/** Plans the way from the account's current state to `desired` (nothing is changed). */
+export const MakePlan = Schema.TaggedStruct("MakePlan", { account, desired: DesiredState })
+
+export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, GetOverview, MakePlan)
+export type Request = typeof Request.Type
+export type RequestTag = Request["_tag"]
+
+/** What each request answers with when it succeeds. */
+export const Success = {
+  GetState: PopupState,
+  SelectAccount: Schema.Null,
+  Unlock: Schema.Null,
+  GetMode: Schema.Boolean,
+  GetOverview: Overview,
+  MakePlan: Plan
+} as const
+export type Success<T extends RequestTag> = (typeof Success)[T]["Type"]
+
+/** The answer to a request: its success value or a UserError. */
+export const Answer = <S extends Schema.Schema.Any>(success: S) =>
+  Schema.Union(Schema.TaggedStruct("Ok", { value: success }), Schema.TaggedStruct("Err", { error: UserErrorData }))
+
+// ---------------------------------------------------------------------------------------------
+// Apply (port "apply")
+
+export const APPLY_PORT = "apply"
+
+/** Runs the plan the person confirmed (the setters are idempotent: "already set" is an outcome). */
+export const ApplyRequest = Schema.Struct({ account, desired: DesiredState, plan: Plan })
+export type ApplyRequest = typeof ApplyRequest.Type
+
+/** First message of an apply: the plan actually run (a gateway plans again from a fresh read). */
+export const ApplyStarted = Schema.TaggedStruct("ApplyStarted", { plan: Plan })
+export type ApplyStarted = typeof ApplyStarted.Type
+
+export const ApplyFailed = Schema.TaggedStruct("ApplyFailed", { error: UserErrorData })
+export type ApplyFailed = typeof ApplyFailed.Type
+
+/** What the worker posts while applying: `ApplyStarted`, progress events, then `Done` or `ApplyFailed`. */
+export const ApplyMessage = Schema.Union(ApplyStarted, ProgressEvent, ApplyFailed)
+export type ApplyMessage = typeof ApplyMessage.Type

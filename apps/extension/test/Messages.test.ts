@@ -1,0 +1,105 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ExecutionUnknown, InvalidSignature, MarginTypeBlocked, Transport } from "@marginctl/core/Errors"
+import type * as Planner from "@marginctl/core/Planner"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { fromGateway } from "../src/GatewayBackend.js"
+import { Answer, ApplyMessage, Request, Success } from "../src/Messages.js"
+import { FIX_BY_CODE, forPopup, summaryText } from "../src/popup/texts.js"
+import { fromBinance, internal, toData } from "../src/UserErrors.js"
+
+describe("Messages", () => {
+  it("decodes what pages send and refuses anything else", () => {
+    const decode = Schema.decodeUnknownEither(Request)
+    assert.isTrue(Either.isRight(decode({ _tag: "GetMode", account: "a" })))
+    assert.isTrue(Either.isRight(decode({ _tag: "MakePlan", account: "a", desired: { multiAssets: true } })))
+    assert.isTrue(Either.isLeft(decode({ _tag: "GetMode" })))
+    assert.isTrue(Either.isLeft(decode({ _tag: "DeleteEverything", account: "a" })))
+    assert.isTrue(Either.isLeft(decode({ _tag: "MakePlan", account: "a", desired: { marginTypes: { symbols: [{ symbol: "btc usdt", marginType: "ISOLATED" }] } } })))
+  })
+
+  it("round-trips answers and apply messages", () => {
+    const answer = Answer(Success.GetMode)
+    const ok = Schema.encodeSync(answer)({ _tag: "Ok", value: true })
+    assert.deepStrictEqual(Schema.decodeUnknownSync(answer)(ok), { _tag: "Ok", value: true })
+    const err = Schema.encodeSync(answer)({ _tag: "Err", error: toData(internal("x")) })
+    assert.deepStrictEqual(Schema.decodeUnknownSync(answer)(JSON.parse(JSON.stringify(err))), err)
+    const done: ApplyMessage = {
+      _tag: "Done",
+      summary: { changed: 1, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true }
+    }
+    assert.deepStrictEqual(Schema.decodeUnknownSync(ApplyMessage)(Schema.encodeSync(ApplyMessage)(done)), done)
+  })
+})
+
+describe("errors in plain words", () => {
+  it("turns core's errors into a title, a detail and a fix, without endpoint noise or secrets", () => {
+    const blocked = fromBinance(
+      new MarginTypeBlocked({
+        status: 400,
+        code: -4168,
+        msg: "Unable to adjust to isolated-margin mode under the Multi-Assets mode.",
+        endpoint: "POST /fapi/v1/marginType",
+        reason: "multi-assets",
+        symbol: "BTCUSDT"
+      }),
+      "fapi.binance.com"
+    )
+    assert.include(blocked, { kind: "blocked", code: -4168, title: "Binance refused to change BTCUSDT" })
+    assert.include(blocked.fix, "Turn Multi-Assets Mode off first")
+
+    const signature = fromBinance(
+      new InvalidSignature({ status: 400, code: -1022, msg: "Signature for this request is not valid.", endpoint: "GET /fapi/v1/accountConfig" }),
+      "fapi.binance.com"
+    )
+    assert.strictEqual(signature.kind, "auth")
+    assert.notInclude(JSON.stringify(toData(signature)), "signature=")
+
+    const transport = fromBinance(
+      new Transport({ status: 0, code: null, msg: "connection failed (ECONNREFUSED)", endpoint: "GET /fapi/v1/time", reason: "connection" }),
+      "127.0.0.1:9"
+    )
+    assert.strictEqual(transport.title, "Could not reach 127.0.0.1:9")
+    assert.strictEqual(fromBinance(new ExecutionUnknown({ status: 503, code: null, msg: "Unknown error", endpoint: "" }), "h").kind, "unknown-outcome")
+
+    assert.strictEqual(
+      forPopup("BTCUSDT: Margin type cannot be changed if there exists position. (POST /fapi/v1/marginType)"),
+      "BTCUSDT: Margin type cannot be changed if there exists position."
+    )
+    assert.strictEqual(forPopup("turn Multi-Assets off first (marginctl multi-assets off)"), "turn Multi-Assets off first")
+    assert.isString(FIX_BY_CODE[-4168])
+  })
+
+  it("maps the gateway's errors", () => {
+    assert.include(fromGateway({ _tag: "Unauthenticated" }, "gw:8080", "main"), { kind: "auth" })
+    assert.include(fromGateway({ _tag: "Forbidden", reason: "scope", message: "needs write" } as never, "gw", "main"), {
+      kind: "auth",
+      title: "The token may not do this"
+    })
+    assert.include(fromGateway({ _tag: "BlockedByRule", code: -4047, message: "m", fix: "cancel" } as never, "gw", "main"), {
+      kind: "blocked",
+      code: -4047,
+      fix: "cancel"
+    })
+    assert.include(fromGateway({ _tag: "RequestError" }, "gw:8080", "main"), { title: "Could not reach the gateway at gw:8080" })
+  })
+
+  it("summarises an apply", () => {
+    const s = (o: Partial<Planner.ApplySummary>): Planner.ApplySummary => ({
+      changed: 0,
+      unchanged: 0,
+      blocked: 0,
+      failed: 0,
+      skipped: 0,
+      complete: true,
+      ...o
+    })
+    assert.strictEqual(summaryText(s({ unchanged: 1 })), "Already set: nothing needed changing.")
+    assert.strictEqual(summaryText(s({ changed: 2 })), "Done: 2 changed.")
+    assert.strictEqual(summaryText(s({ changed: 1, unchanged: 1 })), "Done: 1 changed, 1 already set.")
+    assert.strictEqual(
+      summaryText(s({ changed: 1, blocked: 1, skipped: 1, complete: false })),
+      "Stopped before everything was applied: 1 changed, 1 blocked, 1 skipped."
+    )
+  })
+})

@@ -1,0 +1,54 @@
+/**
+ * Builds the Manifest V3 extension into dist/: popup.html, options.html (with their scripts and styles
+ * under assets/), the module service worker at dist/background.js (fixed name: the manifest points at
+ * it) and public/ (manifest.json, icons) copied as is.
+ *
+ * Two passes (Vite environments, built in order by `vite build`): `pages` builds options.html and the
+ * worker; `popup` builds popup.html alone. Shared chunks of one multi-entry build are tree-shaken for
+ * all entries together, so the popup would load the worker's share of Effect (Schema classes, layers,
+ * HTTP) too; on its own the popup stays within its 60 KB (gzip) budget.
+ */
+import { resolve } from "node:path"
+import { defineConfig, type BuildEnvironmentOptions } from "vite"
+
+const root = import.meta.dirname
+
+const common = (input: Record<string, string>, emptyOutDir: boolean): BuildEnvironmentOptions => ({
+  outDir: resolve(root, "dist"),
+  emptyOutDir,
+  target: "chrome116",
+  modulePreload: false,
+  sourcemap: false,
+  reportCompressedSize: false,
+  copyPublicDir: emptyOutDir,
+  rollupOptions: {
+    input,
+    output: {
+      entryFileNames: (chunk) => (chunk.name === "background" ? "background.js" : "assets/[name]-[hash].js"),
+      chunkFileNames: "assets/[name]-[hash].js",
+      assetFileNames: "assets/[name]-[hash][extname]"
+    }
+  }
+})
+
+export default defineConfig({
+  root,
+  base: "./",
+  publicDir: "public",
+  environments: {
+    pages: {
+      consumer: "client",
+      build: common({ options: resolve(root, "options.html"), background: resolve(root, "src/background.ts") }, true)
+    },
+    popup: {
+      consumer: "client",
+      build: common({ popup: resolve(root, "popup.html") }, false)
+    }
+  },
+  builder: {
+    buildApp: async (builder) => {
+      await builder.build(builder.environments.pages!)
+      await builder.build(builder.environments.popup!)
+    }
+  }
+})
