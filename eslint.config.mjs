@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/build/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/test-results/**"]
+    ignores: ["**/dist/**", "**/build/**", "bench/.out/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/test-results/**"]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

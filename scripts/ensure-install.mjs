@@ -21,10 +21,12 @@ const missingSystemPackages = () => {
   const missing = []
   if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0) missing.push("redis-server")
   if (!existsSync("/usr/bin/chromium")) missing.push("chromium")
+  const postgres = spawnSync("sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb"]).status === 0
+  if (!postgres) missing.push("postgresql")
   return missing
 }
 
-/** Redis (shared weight budget tests) and Chromium (extension tests), from Debian's packages. */
+/** Redis (shared weight budget), PostgreSQL (audit store) and Chromium (extension), from Debian's packages. */
 export const ensureSystemPackages = () => {
   const missing = missingSystemPackages()
   if (missing.length === 0) return

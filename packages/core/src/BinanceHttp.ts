@@ -12,6 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Clock from "effect/Clock"
 import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -42,7 +43,7 @@ interface RawAnswer {
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
 
-const describeTransport = (e: HttpClientError.HttpClientError, timeoutMs: number): { reason: "connection" | "timeout"; msg: string } => {
+const describeTransport = (e: HttpClientError.HttpClientError): { reason: "connection" | "timeout"; msg: string } => {
   // Never use e.message: it names the URL, which carries the signature.
   const cause = (e as { cause?: unknown }).cause
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
@@ -53,7 +54,7 @@ const describeTransport = (e: HttpClientError.HttpClientError, timeoutMs: number
     return { reason: "connection", msg: errCode ? `connection failed (${errCode})` : "connection failed or was dropped" }
   }
   if (e._tag === "ResponseError") return { reason: "connection", msg: `the answer could not be read (${e.reason})` }
-  return { reason: "connection", msg: `request could not be sent (${e.reason})${timeoutMs ? "" : ""}` }
+  return { reason: "connection", msg: `request could not be sent (${e.reason})` }
 }
 
 /** Did the request certainly not reach the server? (connection refused / DNS) */
@@ -99,7 +100,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
                 : new Transport({ status: 0, code: null, msg: `no answer within ${config.requestTimeoutMs} ms`, endpoint: label, reason: "timeout" })
           }),
           Effect.catchTag("RequestError", "ResponseError", (e): Effect.Effect<never, BinanceError> => {
-            const { msg, reason } = describeTransport(e, config.requestTimeoutMs)
+            const { msg, reason } = describeTransport(e)
             return Effect.fail(
               write && !neverSent(msg)
                 ? new ExecutionUnknown({ status: 0, code: null, msg, endpoint: label })
@@ -130,8 +131,19 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         return yield* error
       })
 
+    // One decoder per endpoint, built on first use.
+    const decoders = new Map<AnyEndpoint, (body: string) => Effect.Effect<unknown, ParseResult.ParseError>>()
+    const decoderOf = (endpoint: AnyEndpoint) => {
+      let decoder = decoders.get(endpoint)
+      if (decoder === undefined) {
+        decoder = Schema.decodeUnknown(Schema.parseJson(endpoint.response as Schema.Schema<unknown, any, never>))
+        decoders.set(endpoint, decoder)
+      }
+      return decoder
+    }
+
     const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer): Effect.Effect<A, UnexpectedResponse> =>
-      Schema.decodeUnknown(Schema.parseJson(endpoint.response as Schema.Schema<A, any, never>))(answer.body).pipe(
+      (decoderOf(endpoint)(answer.body) as Effect.Effect<A, ParseResult.ParseError>).pipe(
         Effect.mapError((e) =>
           new UnexpectedResponse({
             status: answer.status,

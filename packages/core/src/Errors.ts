@@ -222,7 +222,7 @@ export class Transport extends Schema.TaggedError<Transport>()("Transport", {
   reason: Schema.Literal("connection", "timeout")
 }) {
   get message() {
-    return `${this.reason === "timeout" ? "timed out" : "connection failed"}: ${this.msg}${at(this)}`
+    return `${this.msg}${at(this)}`
   }
 }
 

@@ -49,7 +49,9 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
     ): Effect.Effect<ReadonlyArray<SymbolMarginType>, BinanceError> =>
       Effect.gen(function*() {
         const only = symbols !== undefined && symbols.length === 1 ? symbols[0] : undefined
-        const entries = yield* http.call(Catalog.symbolConfig, only === undefined ? {} : { symbol: only })
+        const entries = yield* http.call(Catalog.symbolConfig, only === undefined ? {} : { symbol: only }).pipe(
+          Effect.catchTag("UnknownSymbol", (e) => Effect.fail(new UnknownSymbol({ ...withoutTag(e), symbol: only })))
+        )
         const all = entries.map((e): SymbolMarginType => ({ symbol: e.symbol as SymbolId, marginType: e.marginType }))
         if (symbols === undefined || symbols.length === 0) return all
         const bySymbol = new Map(all.map((e) => [e.symbol as string, e]))

@@ -1,0 +1,62 @@
+/**
+ * The CLI's layers: what @effect/cli needs (file system, path, terminal), a console that drops colour
+ * codes when the output is not a terminal, logs on stderr, and — per command, once the target is
+ * known — the core's client over Node's HTTP client with the WebCrypto signer.
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as BinanceConfig from "@marginctl/core/BinanceConfig"
+import { BinanceHttp } from "@marginctl/core/BinanceHttp"
+import type { InvalidInput, SignerError } from "@marginctl/core/Errors"
+import { MarginClient } from "@marginctl/core/MarginClient"
+import * as Signer from "@marginctl/core/Signer"
+import * as WeightBudget from "@marginctl/core/WeightBudget"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { Target } from "./Env.js"
+import { plain } from "./Output.js"
+
+const strip = (args: ReadonlyArray<unknown>, stream: NodeJS.WriteStream) =>
+  args.map((a) => (typeof a === "string" ? plain(a, stream) : a))
+
+/** Help and parse errors from @effect/cli without colour codes when piped. */
+const PlainConsole = Layer.unwrapEffect(
+  Effect.map(Effect.console, (base) =>
+    Console.setConsole({
+      ...base,
+      log: (...args: ReadonlyArray<unknown>) => base.log(...strip(args, process.stdout)),
+      error: (...args: ReadonlyArray<unknown>) => base.error(...strip(args, process.stderr))
+    }))
+)
+
+/** Logs (`--log-level debug`) go to stderr, so stdout stays one JSON object with --json. */
+const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+
+export const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, PlainConsole, StderrLogger)
+
+/** Unsigned calls (`marginctl time`) still build a signer; this placeholder never signs anything. */
+const NO_KEY = Redacted.make("none")
+
+/** The core's client for one target (its own weight budget and server clock). */
+export const clientLayer = (
+  target: Target
+): Layer.Layer<MarginClient | BinanceHttp, InvalidInput | SignerError> =>
+  MarginClient.DefaultWithoutDependencies.pipe(
+    Layer.provideMerge(BinanceHttp.Default),
+    Layer.provide(Layer.mergeAll(
+      BinanceConfig.layer({
+        baseUrl: target.baseUrl,
+        apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
+        recvWindow: target.recvWindow
+      }),
+      Signer.layer(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
+      WeightBudget.layerMemory(),
+      NodeHttpClient.layer
+    ))
+  )

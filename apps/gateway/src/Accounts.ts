@@ -1,0 +1,124 @@
+/**
+ * The accounts the gateway holds keys for. Each gets its own MarginClient (its signer, its config)
+ * built once at start-up; accounts that call the same upstream from the same egress IP share one
+ * WeightBudget, so every request of every caller spends from one budget per upstream IP.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as BinanceConfig from "@marginctl/core/BinanceConfig"
+import { BinanceHttp } from "@marginctl/core/BinanceHttp"
+import type { BinanceError } from "@marginctl/core/Errors"
+import { MarginClient } from "@marginctl/core/MarginClient"
+import type { ServerClockShape } from "@marginctl/core/ServerClock"
+import * as Signer from "@marginctl/core/Signer"
+import * as WeightBudget from "@marginctl/core/WeightBudget"
+import { BudgetStore } from "./Budgets.js"
+import { ConfigError, GatewayConfig } from "./Config.js"
+import { Metrics } from "./Metrics.js"
+
+export interface AccountRuntime {
+  readonly name: string
+  /** host[:port] of the upstream, for display and metric labels. */
+  readonly upstream: string
+  readonly upstreamKey: string
+  readonly keyType: Signer.KeyType
+  readonly client: MarginClient
+  readonly clock: ServerClockShape<BinanceError>
+  readonly budget: WeightBudget.WeightBudgetShape
+}
+
+export interface AccountsShape {
+  readonly list: ReadonlyArray<AccountRuntime>
+  readonly get: (name: string) => AccountRuntime | undefined
+  /** One budget per upstream key. */
+  readonly budgets: ReadonlyMap<string, { readonly upstream: string; readonly budget: WeightBudget.WeightBudgetShape }>
+}
+
+export class Accounts extends Context.Tag("@marginctl/gateway/Accounts")<Accounts, AccountsShape>() {}
+
+/** Builds the accounts; `HttpClient` is the upstream client (undici in production, the simulator in tests). */
+export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | BudgetStore | Metrics | HttpClient.HttpClient> =
+  Layer.scoped(
+    Accounts,
+    Effect.gen(function*() {
+      const config = yield* GatewayConfig
+      const store = yield* BudgetStore
+      const metrics = yield* Metrics
+      const upstreamHttp = yield* HttpClient.HttpClient
+      const budgets = new Map<string, { upstream: string; budget: WeightBudget.WeightBudgetShape }>()
+      const list: Array<AccountRuntime> = []
+
+      for (const [i, a] of config.accounts.entries()) {
+        const upstream = new URL(a.baseUrl).host
+        let shared = budgets.get(a.upstreamKey)
+        if (shared === undefined) {
+          shared = { upstream, budget: yield* store.make(a.upstreamKey) }
+          budgets.set(a.upstreamKey, shared)
+        }
+        const signer = yield* Signer.make(a.credentials).pipe(
+          Effect.mapError((e) => new ConfigError({ field: `accounts[${i}]`, message: `key of ${a.name}: ${e.message}` }))
+        )
+        const http = HttpClient.tap(upstreamHttp, (res) => Effect.sync(() => metrics.upstream(upstream, res.status)))
+        const context = yield* Layer.build(
+          MarginClient.DefaultWithoutDependencies.pipe(
+            Layer.provideMerge(BinanceHttp.Default),
+            Layer.provide(Layer.mergeAll(
+              BinanceConfig.layer({
+                baseUrl: a.baseUrl,
+                apiKey: a.apiKey,
+                recvWindow: a.recvWindow,
+                maxBudgetWaitMs: config.maxBudgetWaitMs,
+                requestTimeoutMs: config.requestTimeoutMs
+              }),
+              Layer.succeed(Signer.Signer, signer),
+              Layer.succeed(WeightBudget.WeightBudget, shared.budget),
+              Layer.succeed(HttpClient.HttpClient, http)
+            ))
+          )
+        ).pipe(Effect.mapError((e) => new ConfigError({ field: `accounts[${i}]`, message: `${a.name}: ${e.message}` })))
+        const client = Context.get(context, MarginClient)
+        list.push({
+          name: a.name,
+          upstream,
+          upstreamKey: a.upstreamKey,
+          keyType: signer.keyType,
+          client,
+          clock: Context.get(context, BinanceHttp).clock,
+          budget: shared.budget
+        })
+      }
+
+      // Learn each upstream's weight limit and clock offset in the background (readiness needs the offset).
+      for (const account of list) {
+        yield* Effect.forkScoped(
+          Effect.all([account.client.exchangeInfo, account.client.syncClock], { discard: true }).pipe(
+            Effect.tapError((e) => Effect.logWarning(`account ${account.name}: first upstream contact failed: ${e.message}`)),
+            Effect.ignore
+          )
+        )
+      }
+
+      const statuses = Effect.forEach([...budgets.values()], ({ budget, upstream }) =>
+        Effect.map(budget.status, (s) => ({ upstream, s })))
+      metrics.addGauge({
+        name: "marginctl_gateway_upstream_weight_used",
+        help: "Weight counted in the last 60 s, per upstream",
+        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.used] as const))
+      })
+      metrics.addGauge({
+        name: "marginctl_gateway_upstream_weight_remaining",
+        help: "Weight left in the 60 s window, per upstream",
+        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.remaining] as const))
+      })
+      metrics.addGauge({
+        name: "marginctl_gateway_upstream_weight_limit",
+        help: "Weight limit per minute, per upstream",
+        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.limit] as const))
+      })
+
+      const byName = new Map(list.map((a) => [a.name, a]))
+      return { list, get: (name) => byName.get(name), budgets } satisfies AccountsShape
+    })
+  )

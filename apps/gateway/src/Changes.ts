@@ -1,0 +1,125 @@
+/**
+ * Audited writes, shared by the single-setting endpoints and apply jobs: the audit row is written
+ * before the upstream call (`started`) and completed after it with the outcome, the state after and
+ * Binance's code; an interrupted call (shutdown) is recorded as `interrupted`. The cache entries the
+ * write touches are invalidated whatever the outcome.
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { MarginType, SymbolId } from "@marginctl/core/Domain"
+import { type BinanceError, isRuleRejection } from "@marginctl/core/Errors"
+import type { SetResult } from "@marginctl/core/Outcome"
+import type { AuditAction } from "@marginctl/gateway-api/Audit"
+import type { AccountRuntime } from "./Accounts.js"
+import { type AuditFinish, AuditStore } from "./AuditStore.js"
+import { Metrics } from "./Metrics.js"
+import { keys, ReadCache } from "./ReadCache.js"
+
+export interface Who {
+  /** Token name. */
+  readonly token: string
+  readonly jobId: string | null
+}
+
+export interface Applied {
+  readonly result: SetResult
+  readonly auditId: number
+}
+
+export interface ChangesShape {
+  readonly setMultiAssets: (account: AccountRuntime, on: boolean, who: Who, before: boolean | null) => Effect.Effect<Applied, BinanceError>
+  readonly setMarginType: (
+    account: AccountRuntime,
+    symbol: SymbolId,
+    marginType: MarginType,
+    who: Who,
+    before: MarginType | null
+  ) => Effect.Effect<Applied, BinanceError>
+}
+
+export class Changes extends Context.Tag("@marginctl/gateway/Changes")<Changes, ChangesShape>() {}
+
+const REJECTED = new Set(["InvalidParameter", "UnknownSymbol", "InvalidSignature", "InvalidApiKey", "TimestampOutsideWindow", "BinanceRejected", "SignerError"])
+
+const outcomeOf = (e: BinanceError): AuditFinish["outcome"] =>
+  isRuleRejection(e) ? "blocked" : e._tag === "ExecutionUnknown" ? "unknown" : REJECTED.has(e._tag) ? "rejected" : "failed"
+
+export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics> = Layer.effect(
+  Changes,
+  Effect.gen(function*() {
+    const audit = yield* AuditStore
+    const cache = yield* ReadCache
+    const metrics = yield* Metrics
+
+    const audited = <S>(
+      account: AccountRuntime,
+      who: Who,
+      action: AuditAction,
+      request: Record<string, unknown>,
+      before: S,
+      after: S,
+      send: Effect.Effect<SetResult, BinanceError>,
+      touched: ReadonlyArray<string>
+    ): Effect.Effect<Applied, BinanceError> =>
+      // The rows are always written; only the upstream call itself can be interrupted (shutdown).
+      Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
+        const id = yield* audit.started({ token: who.token, account: account.name, action, request, before, jobId: who.jobId })
+        metrics.count("marginctl_gateway_audit_writes_total", { phase: "started" })
+        const exit = yield* Effect.exit(restore(send))
+        const finish = (r: AuditFinish) =>
+          Effect.zipRight(audit.finished(id, r), Effect.sync(() => metrics.count("marginctl_gateway_audit_writes_total", { phase: r.outcome })))
+        yield* cache.invalidate(touched)
+        if (Exit.isSuccess(exit)) {
+          yield* finish({
+            outcome: exit.value.outcome,
+            after,
+            code: null,
+            message: exit.value.reconciled ? "outcome established by re-reading the account" : null
+          })
+          return { result: exit.value, auditId: id }
+        }
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isSome(failure)) {
+          const e = failure.value
+          const outcome = outcomeOf(e)
+          yield* finish({ outcome, after: outcome === "unknown" ? null : before, code: "code" in e ? e.code : null, message: e.message })
+          return yield* Effect.fail(e)
+        }
+        if (Cause.isInterruptedOnly(exit.cause)) {
+          yield* finish({ outcome: "interrupted", after: null, code: null, message: "interrupted (shutdown) before the answer arrived; re-read the account" })
+        } else {
+          yield* finish({ outcome: "failed", after: null, code: null, message: "internal error while calling upstream" })
+        }
+        return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+      }))
+
+    return {
+      setMultiAssets: (account, on, who, before) =>
+        audited(
+          account,
+          who,
+          "set-multi-assets",
+          { multiAssetsMargin: on },
+          before === null ? null : { multiAssetsMargin: before },
+          { multiAssetsMargin: on },
+          account.client.setMultiAssetsMode(on),
+          [keys.multiAssets(account.name), keys.snapshot(account.name)]
+        ),
+      setMarginType: (account, symbol, marginType, who, before) =>
+        audited(
+          account,
+          who,
+          "set-margin-type",
+          { symbol, marginType },
+          before === null ? null : { symbol, marginType: before },
+          { symbol, marginType },
+          account.client.setMarginType(symbol, marginType),
+          [keys.marginTypes(account.name), keys.snapshot(account.name)]
+        )
+    }
+  })
+)

@@ -1,0 +1,50 @@
+/**
+ * The gateway as one layer: services (accounts, budgets, cache, audit, changes, jobs, metrics) under
+ * the HTTP server. The upstream HttpClient and the HttpServer are parameters: undici and a node:http
+ * server in production; the simulator's in-process client and a test server in tests.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Accounts from "./Accounts.js"
+import * as AuditStore from "./AuditStore.js"
+import * as Budgets from "./Budgets.js"
+import * as Changes from "./Changes.js"
+import * as HotPath from "./HotPath.js"
+import * as Http from "./Http.js"
+import * as Jobs from "./Jobs.js"
+import * as Metrics from "./Metrics.js"
+import * as NodeServer from "./NodeServer.js"
+import * as ReadCache from "./ReadCache.js"
+
+/** Rows a previous process left `started` become `interrupted` (done once, before serving). */
+const recoverAudit = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const audit = yield* AuditStore.AuditStore
+    const n = yield* audit.markInterrupted
+    if (n > 0) yield* Effect.logWarning(`audit: ${n} change attempt(s) left unfinished by a previous run marked interrupted`)
+  })
+)
+
+export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
+  const base = Layer.mergeAll(
+    ReadCache.layer,
+    Layer.provideMerge(recoverAudit, AuditStore.layer),
+    Accounts.layer.pipe(Layer.provide(Budgets.layer), Layer.provide(upstream))
+  ).pipe(Layer.provideMerge(Metrics.layer))
+  return Layer.mergeAll(Jobs.layer, HotPath.layer).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(base))))
+}
+
+/**
+ * Everything: services, the API and the server (`NodeServer.layer`, which needs the shared `HotPath`;
+ * it must provide HttpServer, HttpPlatform, Etag.Generator and NodeContext).
+ */
+export const layer = <S, E, R>(
+  upstream: Layer.Layer<HttpClient.HttpClient>,
+  server: Layer.Layer<S, E, R>
+) =>
+  Http.serve.pipe(
+    Layer.provideMerge(services(upstream)),
+    Layer.provideMerge(server),
+    Layer.provideMerge(NodeServer.layerHotPath)
+  )

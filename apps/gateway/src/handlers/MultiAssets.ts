@@ -1,0 +1,42 @@
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
+import { Caller } from "@marginctl/gateway-api/Auth"
+import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
+import { Accounts } from "../Accounts.js"
+import { Changes } from "../Changes.js"
+import { keys, ReadCache } from "../ReadCache.js"
+import { makeAccess, upstream, upstreamRead } from "./common.js"
+
+export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) =>
+  Effect.gen(function*() {
+    const accounts = yield* Accounts
+    const cache = yield* ReadCache
+    const changes = yield* Changes
+    const access = makeAccess(accounts)
+    return handlers
+      .handle("get", ({ path }) =>
+        Effect.flatMap(access("read", path.account), (account) =>
+          cache.get(keys.multiAssets(account.name), account.client.getMultiAssetsMode()).pipe(
+            upstreamRead(account.name),
+            Effect.map((r) => ({ account: account.name, multiAssetsMargin: r.value, ageMs: r.ageMs }))
+          )))
+      .handle("set", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const account = yield* access("write", path.account)
+          const caller = yield* Caller
+          const on = payload.multiAssetsMargin
+          const before = yield* cache.get(keys.multiAssets(account.name), account.client.getMultiAssetsMode()).pipe(
+            upstreamRead(account.name)
+          )
+          const applied = yield* changes.setMultiAssets(account, on, { token: caller.name, jobId: null }, before.value).pipe(
+            upstream(account.name)
+          )
+          return {
+            account: account.name,
+            multiAssetsMargin: on,
+            outcome: applied.result.outcome,
+            reconciled: applied.result.reconciled,
+            auditId: applied.auditId
+          }
+        }), { uninterruptible: true })
+  }))

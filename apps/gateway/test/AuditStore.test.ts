@@ -1,0 +1,101 @@
+/**
+ * The AuditStore contract, run against both layers: SQLite (a file) and PostgreSQL (a throw-away
+ * cluster on 127.0.0.1, when the Debian packages are installed).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as path from "node:path"
+import { AuditStore, type AuditStoreShape } from "../src/AuditStore.js"
+import { layerPostgres } from "../src/audit/Postgres.js"
+import { layerSqlite } from "../src/audit/Sqlite.js"
+import { hasPostgres, startPostgres } from "./support/servers.js"
+import { tmpDir } from "./support/harness.js"
+
+const contract = (name: string, make: (instance: string) => Layer.Layer<AuditStore, Error>) =>
+  describe(name, () => {
+    const use = <A>(instance: string, f: (store: AuditStoreShape) => Effect.Effect<A>) =>
+      Effect.runPromise(Effect.scoped(Effect.flatMap(Layer.build(make(instance)), (ctx) => f(Context.get(ctx, AuditStore)))))
+
+    it("records started then finished, with JSON state and Binance codes", async () => {
+      const row = await use("a", (s) =>
+        Effect.gen(function*() {
+          const id = yield* s.started({ token: "t1", account: "acc1", action: "set-margin-type", request: { symbol: "BTCUSDT", marginType: "ISOLATED" }, before: { symbol: "BTCUSDT", marginType: "CROSSED" }, jobId: "job_x" })
+          const started = (yield* s.query({ limit: 10, account: "acc1" })).rows[0]!
+          expect(started).toMatchObject({ id, outcome: "started", finishedAt: null, after: null, jobId: "job_x", instance: "a" })
+          yield* s.finished(id, { outcome: "blocked", after: { symbol: "BTCUSDT", marginType: "CROSSED" }, code: -4047, message: "open orders" })
+          return (yield* s.query({ limit: 10, account: "acc1" })).rows[0]!
+        }))
+      expect(row).toMatchObject({
+        token: "t1",
+        action: "set-margin-type",
+        outcome: "blocked",
+        code: -4047,
+        message: "open orders",
+        request: { symbol: "BTCUSDT", marginType: "ISOLATED" },
+        before: { symbol: "BTCUSDT", marginType: "CROSSED" },
+        after: { symbol: "BTCUSDT", marginType: "CROSSED" }
+      })
+      expect(Date.parse(row.time)).toBeGreaterThan(0)
+      expect(row.finishedAt).not.toBeNull()
+    })
+
+    it("filters and pages newest first", async () => {
+      await use("b", (s) =>
+        Effect.gen(function*() {
+          const ids: Array<number> = []
+          for (let i = 0; i < 7; i++) {
+            const id = yield* s.started({ token: i % 2 === 0 ? "even" : "odd", account: `pg${i % 3}`, action: "set-multi-assets", request: { multiAssetsMargin: true }, before: null, jobId: null })
+            if (i < 5) yield* s.finished(id, { outcome: i === 0 ? "failed" : "changed", after: { multiAssetsMargin: true }, code: null, message: null })
+            ids.push(id)
+          }
+          const mine = { accounts: ["pg0", "pg1", "pg2"] }
+          const first = yield* s.query({ ...mine, limit: 3 })
+          expect(first.rows.map((r) => r.id)).toEqual([ids[6], ids[5], ids[4]])
+          const second = yield* s.query({ ...mine, limit: 3, beforeId: Number(first.nextCursor) })
+          expect(second.rows.map((r) => r.id)).toEqual([ids[3], ids[2], ids[1]])
+          const last = yield* s.query({ ...mine, limit: 3, beforeId: Number(second.nextCursor) })
+          expect(last.rows.map((r) => r.id)).toEqual([ids[0]])
+          expect(last.nextCursor).toBeNull()
+          expect((yield* s.query({ ...mine, limit: 50, token: "odd" })).rows.length).toBe(3)
+          expect((yield* s.query({ ...mine, limit: 50, outcome: "started" })).rows.map((r) => r.id)).toEqual([ids[6], ids[5]])
+          expect((yield* s.query({ ...mine, limit: 50, outcome: "failed" })).rows.map((r) => r.id)).toEqual([ids[0]])
+          expect((yield* s.query({ limit: 50, accounts: ["pg1"] })).rows.every((r) => r.account === "pg1")).toBe(true)
+          expect((yield* s.query({ limit: 50, accounts: [] })).rows).toEqual([])
+          const future = Date.now() + 60_000
+          expect((yield* s.query({ ...mine, limit: 50, fromMs: future })).rows).toEqual([])
+          expect((yield* s.query({ ...mine, limit: 50, toMs: future })).rows.length).toBe(7)
+        }))
+    })
+
+    it("marks this instance's rows left started as interrupted, keeping them", async () => {
+      const [mine, theirs] = await use("crashed", (s) =>
+        Effect.gen(function*() {
+          const a = yield* s.started({ token: "t", account: "crash", action: "set-margin-type", request: { symbol: "ETHUSDT", marginType: "ISOLATED" }, before: { symbol: "ETHUSDT", marginType: "CROSSED" }, jobId: "job_c" })
+          return [a, 0] as const
+        }))
+      void theirs
+      const other = await use("elsewhere", (s) =>
+        s.started({ token: "t", account: "crash", action: "set-multi-assets", request: {}, before: null, jobId: null }))
+      // The crashed instance restarts: only its own row is marked.
+      const rows = await use("crashed", (s) => Effect.zipRight(s.markInterrupted, s.query({ limit: 10, account: "crash" })))
+      const marked = rows.rows.find((r) => r.id === mine)!
+      expect(marked).toMatchObject({ outcome: "interrupted", request: { symbol: "ETHUSDT", marginType: "ISOLATED" }, before: { symbol: "ETHUSDT", marginType: "CROSSED" }, jobId: "job_c" })
+      expect(marked.message).toContain("re-read")
+      expect(rows.rows.find((r) => r.id === other)!.outcome).toBe("started")
+    })
+  })
+
+const dir = tmpDir("mgw-audit-")
+contract("SQLite", (instance) => layerSqlite(path.join(dir, "audit.sqlite"), instance))
+
+describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
+  let pg: Awaited<ReturnType<typeof startPostgres>>
+  beforeAll(async () => {
+    pg = await startPostgres()
+  }, 60_000)
+  afterAll(() => pg?.stop())
+  contract("store", (instance) => Layer.suspend(() => layerPostgres(Redacted.make(pg!.url), instance)))
+})
