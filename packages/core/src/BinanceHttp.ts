@@ -27,21 +27,34 @@ import {
   UnexpectedResponse
 } from "./Errors.js"
 import { intHeader, toQuery } from "./internal/wire.js"
-import { ErrorBody } from "./Responses.js"
 import * as ServerClock from "./ServerClock.js"
 import { Signer } from "./Signer.js"
 import { WeightBudget } from "./WeightBudget.js"
 
 type AnyEndpoint = Endpoint.Endpoint<string, any, Schema.Schema<any, any, never>>
 
-/** The answer of one HTTP exchange, before classification. */
+/** The answer of one HTTP exchange, before classification; `json` is undefined when the body is not JSON. */
 interface RawAnswer {
   readonly status: number
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly body: string
+  readonly json: unknown
 }
 
-const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorBody))
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** `{code, msg}` of an error body (a negative code; `{"code":200,"msg":"success"}` is not one). */
+const errorBody = (json: unknown): { readonly code: number; readonly msg: string } | undefined => {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
+  const { code, msg } = json as { code?: unknown; msg?: unknown }
+  return typeof code === "number" && typeof msg === "string" ? { code, msg } : undefined
+}
 
 const describeTransport = (e: HttpClientError.HttpClientError): { reason: "connection" | "timeout"; msg: string } => {
   // Never use e.message: it names the URL, which carries the signature.
@@ -89,7 +102,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         }
         const answer = yield* http.execute(request).pipe(
           Effect.flatMap((res) =>
-            Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body }))
+            Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body, json: parseJson(body) }))
           ),
           Effect.scoped,
           Effect.timeoutFail({
@@ -110,17 +123,14 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         )
         const used = intHeader(answer.headers, "x-mbx-used-weight-1m")
         if (used !== null) yield* budget.observeUsed(used)
-        if (answer.status >= 200 && answer.status < 300) {
-          const maybeError = decodeErrorBody(answer.body)
-          if (maybeError._tag === "None" || maybeError.value.code >= 0) return answer
-        }
+        const body = errorBody(answer.json)
+        if (answer.status >= 200 && answer.status < 300 && (body === undefined || body.code >= 0)) return answer
         const retryAfter = intHeader(answer.headers, "retry-after")
         const now = yield* Clock.currentTimeMillis
-        const body = decodeErrorBody(answer.body)
         const error = fromAnswer({
           status: answer.status,
-          code: body._tag === "Some" ? body.value.code : null,
-          msg: body._tag === "Some" ? body.value.msg : (answer.body.slice(0, 200) || `HTTP ${answer.status}`),
+          code: body?.code ?? null,
+          msg: body?.msg ?? (answer.body.slice(0, 200) || `HTTP ${answer.status}`),
           endpoint: label,
           retryAfterSeconds: retryAfter,
           now,
@@ -132,27 +142,24 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
       })
 
     // One decoder per endpoint, built on first use.
-    const decoders = new Map<AnyEndpoint, (body: string) => Effect.Effect<unknown, ParseResult.ParseError>>()
+    const decoders = new Map<AnyEndpoint, (json: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
     const decoderOf = (endpoint: AnyEndpoint) => {
       let decoder = decoders.get(endpoint)
       if (decoder === undefined) {
-        decoder = Schema.decodeUnknown(Schema.parseJson(endpoint.response as Schema.Schema<unknown, any, never>))
+        decoder = Schema.decodeUnknown(endpoint.response as Schema.Schema<unknown, any, never>)
         decoders.set(endpoint, decoder)
       }
       return decoder
     }
 
-    const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer): Effect.Effect<A, UnexpectedResponse> =>
-      (decoderOf(endpoint)(answer.body) as Effect.Effect<A, ParseResult.ParseError>).pipe(
-        Effect.mapError((e) =>
-          new UnexpectedResponse({
-            status: answer.status,
-            code: null,
-            msg: `the body does not match the documented shape: ${e.message.slice(0, 300)}`,
-            endpoint: Endpoint.label(endpoint)
-          })
-        )
+    const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer): Effect.Effect<A, UnexpectedResponse> => {
+      const unexpected = (msg: string) =>
+        new UnexpectedResponse({ status: answer.status, code: null, msg, endpoint: Endpoint.label(endpoint) })
+      if (answer.json === undefined) return Effect.fail(unexpected(`the body is not JSON: ${answer.body.slice(0, 100)}`))
+      return (decoderOf(endpoint)(answer.json) as Effect.Effect<A, ParseResult.ParseError>).pipe(
+        Effect.mapError((e) => unexpected(`the body does not match the documented shape: ${e.message.slice(0, 300)}`))
       )
+    }
 
     const unsigned = <A>(endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
       Effect.flatMap(exchange(endpoint, toQuery(pairs), weight), (a) => decode<A>(endpoint, a))
