@@ -81,16 +81,21 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const apiKey = config.apiKey
 
-    /** Sends one request and classifies the answer. */
+    /**
+     * Sends one request and classifies the answer. The parameters are encoded (for a signed request:
+     * timestamped and signed) only once the weight budget admitted the call, so that a wait for the
+     * budget never makes the timestamp older than the recvWindow.
+     */
     const exchange = (
       endpoint: AnyEndpoint,
-      encoded: string,
+      encode: Effect.Effect<string, BinanceError>,
       weight: number
     ): Effect.Effect<RawAnswer, BinanceError> =>
       Effect.gen(function*() {
         const label = Endpoint.label(endpoint)
         const write = Endpoint.isWrite(endpoint)
         yield* budget.reserve(weight, config.maxBudgetWaitMs)
+        const encoded = yield* encode
         let request = endpoint.method === "GET"
           ? HttpClientRequest.get(config.baseUrl + endpoint.path + (encoded ? `?${encoded}` : ""))
           : HttpClientRequest.post(config.baseUrl + endpoint.path).pipe(
@@ -162,7 +167,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     }
 
     const unsigned = <A>(endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
-      Effect.flatMap(exchange(endpoint, toQuery(pairs), weight), (a) => decode<A>(endpoint, a))
+      Effect.flatMap(exchange(endpoint, Effect.succeed(toQuery(pairs)), weight), (a) => decode<A>(endpoint, a))
 
     const clock = yield* ServerClock.make(
       unsigned<{ readonly serverTime: number }>(Catalog.time, [], 1).pipe(Effect.map((r) => r.serverTime)),
@@ -170,12 +175,16 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     )
 
     const signedOnce = (endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
-      Effect.gen(function*() {
-        const timestamp = yield* clock.now
-        const payload = toQuery([...pairs, ["recvWindow", String(config.recvWindow)], ["timestamp", String(timestamp)]])
-        const signature = yield* signer.sign(payload)
-        return yield* exchange(endpoint, `${payload}&signature=${encodeURIComponent(signature)}`, weight)
-      })
+      exchange(
+        endpoint,
+        Effect.gen(function*() {
+          const timestamp = yield* clock.now
+          const payload = toQuery([...pairs, ["recvWindow", String(config.recvWindow)], ["timestamp", String(timestamp)]])
+          const signature = yield* signer.sign(payload)
+          return `${payload}&signature=${encodeURIComponent(signature)}`
+        }),
+        weight
+      )
 
     /** Retries only what certainly did not execute: 503 "Service Unavailable", "Internal error", -1008, reads' transport errors. */
     const retryPolicy = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
@@ -201,7 +210,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
               : Effect.fail(e)
           )
         )
-        : exchange(endpoint, toQuery(pairs), weight)
+        : exchange(endpoint, Effect.succeed(toQuery(pairs)), weight)
       return once.pipe(
         Effect.retry({ schedule: retryPolicy, while: retryable(write) }),
         Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),

@@ -138,7 +138,10 @@ export const makeMemory = (options?: { readonly limit?: number }): Effect.Effect
             case "Lost":
               return yield* Effect.dieMessage(`WeightBudget: reservation ${id} disappeared`)
             case "Wait":
-              yield* Effect.race(Effect.sleep(turn.ms), Deferred.await(changed))
+              // Both sides interruptible: `race` waits for the loser to end, and a caller may run in an
+              // uninterruptible region (the gateway's writes), where an uninterruptible loser — the
+              // `changed` signal nobody completes — would keep this waiter asleep past its turn.
+              yield* Effect.race(Effect.interruptible(Effect.sleep(turn.ms)), Effect.interruptible(Deferred.await(changed)))
           }
         }
       })

@@ -6,6 +6,7 @@ import * as TestClock from "effect/TestClock"
 import * as Catalog from "../src/Catalog.js"
 import { MarginClient } from "../src/MarginClient.js"
 import * as Signer from "../src/Signer.js"
+import * as WeightBudget from "../src/WeightBudget.js"
 import {
   accountConfig,
   API_KEY,
@@ -214,6 +215,22 @@ describe("clock", () => {
 })
 
 describe("limits", () => {
+  it.effect("a call that waits for the budget is timestamped and signed when it is sent, not before", () => {
+    const { seen, layer } = scripted((req) => (req.path === Catalog.time.path ? time(0) : accountConfig(false)))
+    return Effect.gen(function*() {
+      const client = yield* MarginClient
+      const budget = yield* WeightBudget.WeightBudget
+      yield* budget.setLimit(6)
+      yield* client.getMultiAssetsMode() // time (1) + accountConfig (5): the budget is full for a minute
+      const fiber = yield* Effect.fork(client.getMultiAssetsMode())
+      yield* TestClock.adjust("61 seconds")
+      assert.isFalse(yield* Fiber.join(fiber))
+      const stamps = seen.filter((r) => r.path === Catalog.accountConfig.path).map((r) => Number(/timestamp=(\d+)/.exec(r.query)![1]))
+      assert.strictEqual(stamps.length, 2)
+      assert.isAtLeast(stamps[1]!, 60_000) // not the time the call started waiting (well past recvWindow)
+    }).pipe(Effect.provide(clientLayer(layer)))
+  })
+
   it.effect("429 pauses every caller for Retry-After seconds", () => {
     let limited = true
     const { seen, layer } = scripted((req) => {
