@@ -50,6 +50,32 @@ const DOCS_HEADERS = { "x-frame-options": "DENY", "referrer-policy": "no-referre
 
 const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
 
+/**
+ * Bodies the API decodes from the text this middleware has already read (JSON, and what it turns
+ * into a schema error: form and text bodies). Any other type would make the API read the request
+ * stream a second time, which never ends: such a request is refused here instead.
+ */
+const readableBody = (contentType: string | undefined): boolean => {
+  const type = (contentType ?? "").toLowerCase().trim()
+  return type === "" || type.includes("application/json") || type.includes("x-www-form-urlencoded") || type.startsWith("text/")
+}
+
+/** The path parameter (or "path") of a URL whose percent-encoding is broken, if any. */
+export const badlyEncoded = (url: string): string | undefined => {
+  const q = url.indexOf("?")
+  const parts = (q === -1 ? url : url.slice(0, q)).split("/")
+  const names = routeOf(url).split("/")
+  for (const [i, part] of parts.entries()) {
+    try {
+      decodeURIComponent(part)
+    } catch {
+      const name = names.length === parts.length ? names[i] : undefined
+      return name !== undefined && name.startsWith(":") ? name.slice(1) : "path"
+    }
+  }
+  return undefined
+}
+
 export const makeMiddleware = (config: GatewayConfigShape, metrics: MetricsShape) => {
   const origins = new Set(config.corsOrigins)
   const limit = config.bodyLimitBytes
@@ -97,6 +123,13 @@ export const makeMiddleware = (config: GatewayConfigShape, metrics: MetricsShape
           Effect.match({ onFailure: () => false, onSuccess: () => true })
         )
         if (!fits) return early(tooLarge)
+        if (!readableBody(req.headers["content-type"])) {
+          return early(HttpServerResponse.unsafeJson({
+            _tag: "InvalidRequest",
+            field: "content-type",
+            message: `the body must be JSON (content-type: application/json); got ${JSON.stringify(req.headers["content-type"]?.slice(0, 100))}`
+          }, { status: 400, headers: SECURITY_HEADERS }))
+        }
       }
 
       let status = 0
@@ -146,6 +179,14 @@ export const ClientErrorsLive = HttpApiBuilder.middleware((app) =>
     // The API turns an unreadable body into a defect (orDie): look at failures and defects alike.
     const e: unknown = Option.getOrUndefined(Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause)))
     if (e instanceof HttpServerError.RouteNotFound) {
+      // The router matches decoded paths: a parameter that does not decode finds no route. Name it.
+      const field = badlyEncoded(e.request.url)
+      if (field !== undefined) {
+        return Effect.succeed(HttpServerResponse.unsafeJson(
+          { _tag: "InvalidRequest", field, message: `${field} is not valid percent-encoding` },
+          { status: 400 }
+        ))
+      }
       return Effect.succeed(HttpServerResponse.unsafeJson(
         { _tag: "RouteNotFound", message: `no route ${e.request.method} ${routeOf(e.request.url)}` },
         { status: 404 }
