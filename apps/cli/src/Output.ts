@@ -112,9 +112,39 @@ export const run = <E, R>(json: boolean, body: Effect.Effect<Report, E, R>): Eff
     Effect.catchAllDefect((d) => printError(json, describeDefect(d)))
   )
 
+const ENV_CHOICES = ["prod", "testnet", "demo", "sim"]
+const NUMERIC_OPTIONS = ["--recv-window", "--concurrency", "--port"]
+
+/** Each `--option value` / `--option=value` pair of the command line. */
+const optionValues = (argv: ReadonlyArray<string>): Array<readonly [string, string | undefined]> =>
+  argv.flatMap((a, i) => {
+    if (!a.startsWith("--")) return []
+    const eq = a.indexOf("=")
+    return [eq === -1 ? [a, argv[i + 1]] as const : [a.slice(0, eq), a.slice(eq + 1)] as const]
+  })
+
+/**
+ * @effect/cli refuses a bad --env value or a non-numeric number without naming the option
+ * ("Expected one of the following cases: …", "'abc' is not a integer"): name it and the value.
+ */
+export const namedRefusal = (message: string, argv: ReadonlyArray<string>): string | undefined => {
+  const pairs = optionValues(argv)
+  if (message.startsWith("Expected one of the following cases:")) {
+    const env = pairs.find(([o, v]) => o === "--env" && (v === undefined || !ENV_CHOICES.includes(v)))
+    if (env !== undefined) return `invalid --env: expected one of ${ENV_CHOICES.join(", ")}; got ${JSON.stringify(env[1] ?? "")}`
+  }
+  const numeric = /^'(.*)' is not a (integer|float|number)/s.exec(message)
+  if (numeric !== null) {
+    const option = pairs.find(([o, v]) => NUMERIC_OPTIONS.includes(o) && v === numeric[1])
+    if (option !== undefined) return `invalid ${option[0]}: expected a whole number; got ${JSON.stringify(numeric[1])}`
+  }
+  return undefined
+}
+
 /**
  * Failures that reach the top: command-line parse errors (already explained by @effect/cli on
- * stderr; with --json also as one JSON object on stdout) exit 2; exit codes pass through.
+ * stderr, completed with the option's name where @effect/cli leaves it out; with --json also as one
+ * JSON object on stdout) exit 2; exit codes pass through.
  */
 export const handleCliErrors = (argv: ReadonlyArray<string>) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A | void, ExitCode, R> =>
@@ -122,8 +152,14 @@ export const handleCliErrors = (argv: ReadonlyArray<string>) =>
     if (e instanceof ExitCode) return Effect.fail(e)
     const r = describe(e)
     if (ValidationError.isValidationError(e)) {
+      const named = namedRefusal(r.message, argv)
+      const report = named === undefined ? r : { ...r, message: named }
       return Effect.zipRight(
-        argv.includes("--json") ? stdout(JSON.stringify(errorJson(r))) : Effect.void,
+        argv.includes("--json")
+          ? stdout(JSON.stringify(errorJson(report)))
+          : named === undefined
+          ? Effect.void
+          : stderr(`error: ${named}`),
         Effect.fail(new ExitCode({ code: 2 }))
       )
     }
