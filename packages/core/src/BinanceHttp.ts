@@ -70,6 +70,9 @@ const describeTransport = (e: HttpClientError.HttpClientError): { reason: "conne
   return { reason: "connection", msg: `request could not be sent (${e.reason})` }
 }
 
+/** Spans without a captured stack trace: capturing one costs more than the rest of the span. */
+const SPAN = { captureStackTrace: false } as const
+
 /** Did the request certainly not reach the server? (connection refused / DNS) */
 const neverSent = (msg: string): boolean => /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/.test(msg)
 
@@ -212,10 +215,11 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         )
         : exchange(endpoint, Effect.succeed(toQuery(pairs)), weight)
       return once.pipe(
-        Effect.retry({ schedule: retryPolicy, while: retryable(write) }),
+        // The retry schedule is set up only once a retryable failure happened (most calls succeed).
+        Effect.catchIf(retryable(write), () => Effect.retry(once, { schedule: retryPolicy, while: retryable(write) })),
         Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),
         Effect.tap(() => Effect.logDebug(`${Endpoint.label(endpoint)} ok (weight ${weight})`)),
-        Effect.withSpan(`BinanceHttp.${endpoint.id}`)
+        Effect.withSpan(`BinanceHttp.${endpoint.id}`, SPAN)
       )
     }
 

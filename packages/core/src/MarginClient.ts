@@ -100,7 +100,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
           Effect.catchTag("NoChangeNeeded", () => Effect.succeed(unchanged))
         ),
         Effect.map(getMultiAssetsMode(), (flag) => flag === on)
-      ).pipe(Effect.withSpan("MarginClient.setMultiAssetsMode"))
+      ).pipe(Effect.withSpan("MarginClient.setMultiAssetsMode", { captureStackTrace: false }))
 
     const marginTypeOf = (symbol: SymbolId) =>
       Effect.map(getMarginTypes([symbol]), (entries) => entries[0]?.marginType)
@@ -122,7 +122,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
               : Effect.fail(e))
         ),
         Effect.map(marginTypeOf(symbol), (current) => current === marginType)
-      ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType } }))
+      ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType }, captureStackTrace: false }))
 
     const getAccountSnapshot: Effect.Effect<AccountSnapshot, BinanceError> = Effect.gen(function*() {
       const [config, symbols, orders, algoOrders, account, info] = yield* Effect.all([
@@ -168,7 +168,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
           Catalog.exchangeInfo.weight({})
         ].reduce((a, b) => a + b, 0)
       }
-    }).pipe(Effect.withSpan("MarginClient.getAccountSnapshot"))
+    }).pipe(Effect.withSpan("MarginClient.getAccountSnapshot", { captureStackTrace: false }))
 
     return {
       getMultiAssetsMode,

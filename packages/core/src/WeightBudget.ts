@@ -167,7 +167,7 @@ export const makeMemory = (options?: { readonly limit?: number }): Effect.Effect
               )
           }
         })
-      ).pipe(Effect.withSpan("WeightBudget.reserve", { attributes: { weight } }))
+      )
 
     const status = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
