@@ -17,13 +17,18 @@ export const ENVIRONMENTS: ReadonlyArray<{ readonly value: Environment; readonly
 
 export const baseUrlOf = (environment: Exclude<Environment, "custom">): string => BASE_URLS[environment]
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"])
+/** The loopback hosts of the manifest's `host_permissions` and content security policy (plain http, any port). */
+const LOOPBACK = new Set(["127.0.0.1", "localhost"])
 
 export const isLoopback = (url: URL): boolean => LOOPBACK.has(url.hostname)
 
-/** The origins the manifest's `host_permissions` cover. */
+/**
+ * The origins the manifest's `host_permissions` cover: Binance's futures hosts over https, loopback
+ * over http. Anything else (https on loopback included) is requested as an optional permission.
+ */
 export const isGranted = (url: URL): boolean =>
-  isLoopback(url) || (url.protocol === "https:" && (BINANCE_FUTURES_HOSTS as ReadonlyArray<string>).includes(url.hostname))
+  (url.protocol === "http:" && isLoopback(url)) ||
+  (url.protocol === "https:" && (BINANCE_FUTURES_HOSTS as ReadonlyArray<string>).includes(url.hostname))
 
 export type UrlCheck =
   | { readonly _tag: "Ok"; readonly url: string; readonly origin: string; readonly granted: boolean }
