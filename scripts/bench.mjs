@@ -5,7 +5,7 @@
 // per benchmark and a summary table: each row as a ratio to the best peer, and a plain list of the
 // rows where marginctl is not better.
 //
-//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,extension-bundle,gateway-load]
+//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,extension-bundle,gateway-load,simulator-throughput]
 //              [--full] [--no-build] [--output BENCHMARKS.md]
 //
 //   --quick     smaller runs (preliminary numbers; the file says so)
@@ -56,7 +56,7 @@ const command = process.env.npm_lifecycle_event === "bench"
 const run = (cmd, args, options = {}) => spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env, ...options })
 
 const needs = {
-  simulator: ["client-cost", "read-weight", "bulk-margin-type"].some(wanted),
+  simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput"].some(wanted),
   gateway: ["read-weight", "gateway-load"].some(wanted),
   cli: wanted("cli-startup"),
   extension: wanted("extension-bundle")
@@ -219,8 +219,9 @@ const parseExtension = (md) => {
   if (!m) throw new Error("no 'popup JavaScript: … KB gzipped' line")
   const libs = sections.find((s) => s.name === "bundle-size")?.raw?.filter((x) => x.peer && x.browser && x.gzip !== null) ?? []
   const bestLib = libs.reduce((x, y) => (x === undefined || y.gzip < x.gzip ? y : x), undefined)
+  const w = /service worker JavaScript \(the core\): ([\d.]+) KB raw, ([\d.]+) KB gzipped/.exec(md)
   return [{
-    row: "extension popup JavaScript, gzipped KB (whole popup: UI + core)",
+    row: "extension popup JavaScript, gzipped KB (the popup page; the core runs in the service worker)",
     marginctl: Number(m[2]),
     bestPeer: bestLib ? bestLib.gzip / 1024 : null,
     bestPeerName: bestLib ? `${bestLib.name}, client library alone` : null,
@@ -228,6 +229,32 @@ const parseExtension = (md) => {
     digits: 1,
     note: "no peer ships a popup: the peer figure is its client library alone (see Client library bundle), so it is a lower bound for a peer-based popup",
     ...(bestLib ? {} : { pending: "run bundle-size in the same run for the peer figure" })
+  }, {
+    row: "extension service worker JavaScript, gzipped KB (the core: client, signer, planner)",
+    marginctl: w ? Number(w[2]) : null,
+    bestPeer: bestLib ? bestLib.gzip / 1024 : null,
+    bestPeerName: bestLib ? `${bestLib.name}, client library alone` : null,
+    lowerIsBetter: true,
+    digits: 1,
+    note: "what a peer-based extension would ship instead: its client library (which has no planner, budget or clock)",
+    ...(w ? {} : { pending: "no 'service worker JavaScript' line" })
+  }]
+}
+
+/** "  123456 requests, 7890 req/s, errors 0": against the issue's floor (the simulator must never be the bottleneck). */
+const parseSimulator = (md) => {
+  const m = /(\d+) requests, (\d+) req\/s, errors (\d+)/.exec(md)
+  if (!m) throw new Error("no 'N requests, N req/s' line")
+  if (Number(m[3]) !== 0) throw new Error(`${m[3]} errors`)
+  return [{
+    row: "simulator: signed requests/s over loopback (accountConfig, marginType, symbolConfig; 64 in flight)",
+    marginctl: Number(m[2]),
+    bestPeer: 5000,
+    bestPeerName: "the simulator's own floor (≥ 5,000/s on 2 cores)",
+    lowerIsBetter: false,
+    digits: 0,
+    reference: true,
+    note: "no peer ships an exchange simulator; client and server share the two cores"
   }]
 }
 
@@ -242,6 +269,9 @@ if (wanted("cli-startup")) {
 }
 if (wanted("extension-bundle")) {
   sections.push(runExternal("extension-bundle", "extension-bundle.mjs", "Extension bundle", quick ? ["--runs", "3"] : [], parseExtension, pending("extension bundle size")))
+}
+if (wanted("simulator-throughput")) {
+  sections.push(runExternal("simulator-throughput", "simulator-throughput.mjs", "Simulator throughput", ["--seconds", quick ? "3" : "10", "--endpoint", "mix"], parseSimulator, pending("simulator throughput")))
 }
 if (wanted("gateway-load")) {
   sections.push(runExternal("gateway-load", "gateway-load.mjs", "Gateway load", quick ? ["--seconds", "2", "--rounds", "1", "--warmup", "1"] : [], parseGatewayLoad, pending("gateway load")))
