@@ -7,10 +7,11 @@
 //   --no-build, --no-report                     skip the build, leave RELIABILITY.md as it is
 //                                               (how `pnpm test` runs the suite after the unit tests)
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { ensureInstall, ensureSystemPackages } from "./ensure-install.mjs"
+import { vitestCounts } from "./vitest-counts.mjs"
 
 const OUT = path.resolve("test-results/reliability")
 const started = Date.now()
@@ -44,19 +45,7 @@ const testsMs = Date.now() - testsStarted
 // ---------------------------------------------------------------------------------------------
 // Results
 
-let passed = 0
-let failed = 0
-let report = { testResults: [] }
-if (existsSync(vitestJson)) {
-  report = JSON.parse(readFileSync(vitestJson, "utf8"))
-  passed = report.numPassedTests ?? 0
-  // A file that fails to load has no failed test of its own: count it as one failure.
-  const brokenFiles = (report.testResults ?? []).filter((r) =>
-    r.status === "failed" && !(r.assertionResults ?? []).some((a) => a.status === "failed")
-  ).length
-  failed = (report.numFailedTests ?? 0) + brokenFiles
-}
-if (status !== 0 && failed === 0) failed = 1
+const { passed, failed, report } = vitestCounts(vitestJson, status)
 if (flags.has("--no-report")) {
   // `pnpm test` prints the closing line over both suites; it reads the counts from this file.
   writeFileSync(path.join(OUT, "counts.json"), JSON.stringify({ passed, failed }))

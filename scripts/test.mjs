@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { ensureInstall, ensureSystemPackages } from "./ensure-install.mjs"
+import { vitestCounts } from "./vitest-counts.mjs"
 
 process.env.TURBO_TELEMETRY_DISABLED = "1"
 ensureInstall()
@@ -24,18 +25,7 @@ mkdirSync("test-results", { recursive: true })
 const results = "test-results/vitest.json"
 const status = run("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2)])
 
-let passed = 0
-let failed = 0
-if (existsSync(results)) {
-  const report = JSON.parse(readFileSync(results, "utf8"))
-  passed = report.numPassedTests ?? 0
-  // A file that fails to load has no failed test of its own: count it as one failure.
-  const brokenFiles = (report.testResults ?? []).filter((r) =>
-    r.status === "failed" && !(r.assertionResults ?? []).some((a) => a.status === "failed")
-  ).length
-  failed = (report.numFailedTests ?? 0) + brokenFiles
-}
-if (status !== 0 && failed === 0) failed = 1
+let { passed, failed } = vitestCounts(results, status)
 let ok = status === 0 && failed === 0
 
 if (process.argv.length <= 2) {

@@ -6,19 +6,11 @@
 import Database from "better-sqlite3"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as path from "node:path"
+import { freePort } from "../../../apps/gateway/test/support/servers.js"
 import { API_KEYS, capture, ED25519, GATEWAY_MAIN, HMAC_SECRET, type KeyKind, RSA, sha256, sleep, TOKENS } from "./env.js"
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-    s.on("error", reject)
-  })
+export { freePort }
 
 export interface GatewayAccount {
   readonly name: string
