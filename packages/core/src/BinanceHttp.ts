@@ -189,8 +189,13 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         weight
       )
 
-    /** Retries only what certainly did not execute: 503 "Service Unavailable", "Internal error", -1008, reads' transport errors. */
-    const retryPolicy = Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+    /**
+     * Retries only what certainly did not execute: 503 "Service Unavailable", "Internal error", -1008,
+     * reads' transport errors. Four tries in all, 200 ms → 400 ms → 800 ms apart (reference §1.3): the
+     * first wait is taken when the first try failed, the schedule drives the two after it.
+     */
+    const FIRST_RETRY = Duration.millis(200)
+    const retryPolicy = Schedule.exponential("400 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
     const retryable = (write: boolean) => (e: BinanceError): boolean =>
       e._tag === "ServiceUnavailable"
         ? e.reason === "unavailable" || e.reason === "internal" || e.reason === "throttled" ||
@@ -216,7 +221,8 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         : exchange(endpoint, Effect.succeed(toQuery(pairs)), weight)
       return once.pipe(
         // The retry schedule is set up only once a retryable failure happened (most calls succeed).
-        Effect.catchIf(retryable(write), () => Effect.retry(once, { schedule: retryPolicy, while: retryable(write) })),
+        Effect.catchIf(retryable(write), () =>
+          Effect.zipRight(Effect.sleep(FIRST_RETRY), Effect.retry(once, { schedule: retryPolicy, while: retryable(write) }))),
         Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),
         Effect.tap(() => Effect.logDebug(`${Endpoint.label(endpoint)} ok (weight ${weight})`)),
         Effect.withSpan(`BinanceHttp.${endpoint.id}`, SPAN)

@@ -167,8 +167,10 @@ export class TimestampOutsideWindow extends Schema.TaggedError<TimestampOutsideW
 // Limits
 
 /**
- * 429 / -1003 / -1015 from Binance (`source: "exchange"`), or the local weight budget refusing to
- * wait that long (`source: "budget"`). `retryAfterSeconds` from the `Retry-After` header when sent.
+ * 429 / -1003 / -1015 from Binance, or a 403 from its WAF (web application firewall: "the WAF limit
+ * was violated", reference §1.3) (`source: "exchange"`, the `status` tells them apart), or the local
+ * weight budget refusing to wait that long (`source: "budget"`). `retryAfterSeconds` from the
+ * `Retry-After` header when sent.
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   ...Upstream,
@@ -347,6 +349,14 @@ const paramIn = (msg: string): string | undefined => /parameter '([^']+)'|Param 
 
 const BAN_UNTIL = /banned until (\d{10,})/
 
+const WAF = "The WAF (web application firewall) limit was violated (HTTP 403)"
+
+/** A 403's message names the firewall; the answer's own text (often an HTML page) follows, shortened. */
+const wafMessage = (msg: string): string => {
+  const text = msg.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()
+  return text === "" || text === "HTTP 403" ? `${WAF}.` : `${WAF}: ${text.slice(0, 120)}`
+}
+
 /**
  * Maps an error answer (HTTP status, Binance code and message) to its tagged error. For a read, an
  * "execution unknown" answer is just a failed read.
@@ -501,7 +511,9 @@ const classify = (a: UpstreamAnswer): BinanceError => {
     return a.isWrite ? new ExecutionUnknown(base) : new ServiceUnavailable({ ...base, reason: "server-error" })
   }
   if (a.status === 401) return new InvalidApiKey({ ...base, reason: "unauthorized" })
-  if (a.status === 403) return new InvalidApiKey({ ...base, reason: "ip-not-allowed" })
+  // Reference §1.3: a 403 means the WAF (web application firewall) limit was violated. Key and
+  // IP-whitelist refusals carry their own codes (-2015, -1011…), mapped above.
+  if (a.status === 403) return new RateLimited({ ...base, msg: wafMessage(a.msg), source: "exchange", retryAfterSeconds: retryAfter })
   if (a.code === null) return new UnexpectedResponse(base)
   return new BinanceRejected(base)
 }

@@ -75,6 +75,79 @@ describe("error classification", () => {
     assert.strictEqual(fromAnswer({ status: 502, code: null, msg: "Bad Gateway", endpoint: "", isWrite: false })._tag, "ServiceUnavailable")
   })
 
+  describe("HTTP answers without a Binance code (reference §1.3)", () => {
+    const answer = (status: number, msg: string, isWrite: boolean, retryAfterSeconds: number | null = null) =>
+      fromAnswer({ status, code: null, msg, endpoint: isWrite ? "POST /fapi/v1/marginType" : "GET /fapi/v1/accountConfig", isWrite, retryAfterSeconds, now: 1_000 })
+    const WAF_PAGE = "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>"
+
+    it("401: the key was refused (no code to say how), for a read and a write", () => {
+      for (const isWrite of [false, true]) {
+        assert.deepInclude(answer(401, "HTTP 401", isWrite), { _tag: "InvalidApiKey", reason: "unauthorized", status: 401, code: null, msg: "HTTP 401" })
+      }
+    })
+
+    it("403: the WAF limit was violated — a rate limit, never a key or IP problem, never an unknown outcome", () => {
+      for (const isWrite of [false, true]) {
+        const e = answer(403, WAF_PAGE, isWrite, 30)
+        assert.deepInclude(e, { _tag: "RateLimited", source: "exchange", status: 403, code: null, retryAfterSeconds: 30 })
+        const msg = (e as { msg: string }).msg
+        assert.include(msg, "WAF (web application firewall) limit was violated")
+        assert.include(msg, "403 Forbidden")
+        assert.notInclude(msg, "<")
+      }
+      const bare = answer(403, "HTTP 403", false)
+      assert.deepInclude(bare, { _tag: "RateLimited", retryAfterSeconds: null, msg: "The WAF (web application firewall) limit was violated (HTTP 403)." })
+      assert.include(bare.message, "WAF")
+      // A 403 that names a key or IP problem by its code is that problem.
+      assert.deepInclude(fromAnswer({ status: 403, code: -2015, msg: "Invalid API-key, IP, or permissions for action.", endpoint: "" }), {
+        _tag: "InvalidApiKey",
+        reason: "rejected"
+      })
+      assert.deepInclude(fromAnswer({ status: 403, code: -1011, msg: "This IP cannot access this route.", endpoint: "" }), {
+        _tag: "InvalidApiKey",
+        reason: "ip-not-allowed"
+      })
+    })
+
+    it("408: the backend timed out — a failed read, an unknown outcome for a write", () => {
+      assert.deepInclude(answer(408, "HTTP 408", false), { _tag: "ServiceUnavailable", reason: "server-error", status: 408, code: null })
+      assert.deepInclude(answer(408, "HTTP 408", true), { _tag: "ExecutionUnknown", status: 408, code: null })
+    })
+
+    it("429 and 418 without a body code are still the rate limit and the ban", () => {
+      assert.deepInclude(answer(429, "HTTP 429", false, 12), { _tag: "RateLimited", source: "exchange", retryAfterSeconds: 12, code: null })
+      assert.deepInclude(answer(418, "HTTP 418", true, 120), { _tag: "IpBanned", until: 121_000, retryAfterSeconds: 120, code: null })
+      assert.deepInclude(answer(418, "HTTP 418", false), { _tag: "IpBanned", until: null, retryAfterSeconds: null })
+    })
+
+    it("5XX \"Request occur unknown error.\": a failed read, an unknown outcome for a write", () => {
+      for (const status of [500, 502, 504]) {
+        assert.deepInclude(answer(status, "Request occur unknown error.", false), { _tag: "ServiceUnavailable", reason: "server-error", status })
+        assert.deepInclude(answer(status, "Request occur unknown error.", true), { _tag: "ExecutionUnknown", status })
+      }
+    })
+
+    it("503 without a code: told apart by the message", () => {
+      assert.deepInclude(answer(503, SERVICE_503.unknown, true), { _tag: "ExecutionUnknown" })
+      assert.deepInclude(answer(503, SERVICE_503.unknown, false), { _tag: "ServiceUnavailable", reason: "server-error" })
+      for (const isWrite of [false, true]) {
+        assert.deepInclude(answer(503, SERVICE_503.unavailable, isWrite), { _tag: "ServiceUnavailable", reason: "unavailable" })
+        assert.deepInclude(answer(503, SERVICE_503.internal, isWrite), { _tag: "ServiceUnavailable", reason: "internal" })
+        assert.deepInclude(answer(503, SERVICE_503.throttled, isWrite), { _tag: "ServiceUnavailable", reason: "throttled" })
+      }
+      assert.deepInclude(answer(503, "<html>Service Temporarily Unavailable</html>", true), { _tag: "ExecutionUnknown" })
+      assert.deepInclude(answer(503, "<html>Service Temporarily Unavailable</html>", false), { _tag: "ServiceUnavailable", reason: "unavailable" })
+    })
+
+    it("other 4XX without a code (a malformed request, or not Binance answering): unexpected, kept as data", () => {
+      for (const status of [400, 404, 405, 413, 415]) {
+        for (const isWrite of [false, true]) {
+          assert.deepInclude(answer(status, "<html>nope</html>", isWrite), { _tag: "UnexpectedResponse", status, code: null, msg: "<html>nope</html>" })
+        }
+      }
+    })
+  })
+
   it("429 keeps Retry-After; 418 computes the end of the ban", () => {
     const limited = fromAnswer({ status: 429, code: -1003, msg: "Too many requests", endpoint: "", retryAfterSeconds: 7 })
     assert.strictEqual(limited._tag, "RateLimited")

@@ -1,8 +1,11 @@
 /**
  * Faults on demand, per endpoint or for all of them: added latency, the four HTTP 503 variants
- * (the "unknown" one executed or not), other 5xx, dropped connections, and a server clock skew.
+ * (the "unknown" one executed or not), other 5xx, dropped connections, a server clock skew, any
+ * documented Binance error answer (`error`: a code of core's table with its message and status), and
+ * an answer that is not Binance's JSON at all (`raw`: e.g. the HTML page of the CDN or WAF in front).
  * A fault applies to the next `count` matching requests, or until it is cleared.
  */
+import { codeInfo } from "@marginctl/core/BinanceCodes"
 import * as Schema from "effect/Schema"
 import { oneOf } from "./Seed.js"
 
@@ -14,11 +17,13 @@ export const FaultKind = oneOf(
   "throttled",
   "status",
   "drop",
-  "clockSkew"
+  "clockSkew",
+  "error",
+  "raw"
 )
 export type FaultKind = typeof FaultKind.Type
 
-export const FaultInput = Schema.Struct({
+const Fields = Schema.Struct({
   kind: FaultKind,
   /** Path such as `/fapi/v1/marginType`; absent or `*` for every endpoint. */
   endpoint: Schema.optional(Schema.String.pipe(Schema.pattern(/^(\*|\/[^\s?#]*)$/))),
@@ -30,11 +35,51 @@ export const FaultInput = Schema.Struct({
   ms: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(0, 600_000))),
   /** unknown: whether the change is applied before the 503 is answered. Default false. */
   executed: Schema.optional(Schema.Boolean),
-  /** status: the 5xx status to answer with (500, 502, 504…). Default 500. */
-  status: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(500, 599))),
+  /**
+   * status: the 5xx status to answer with (500, 502, 504…), default 500. error: 400-599, default the
+   * status Binance answers the code with. raw: 200-599, default 200.
+   */
+  status: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(200, 599))),
   /** clockSkew: server time offset in ms (positive = server ahead). */
-  offsetMs: Schema.optional(Schema.Number.pipe(Schema.int()))
+  offsetMs: Schema.optional(Schema.Number.pipe(Schema.int())),
+  /** error: a Binance error code of the reference's table (§4), e.g. -4109. */
+  code: Schema.optional(Schema.Number.pipe(Schema.int())),
+  /** error: the message; default the code's first documented message. */
+  msg: Schema.optional(Schema.String),
+  /** raw: the body, sent as is. */
+  body: Schema.optional(Schema.String.pipe(Schema.maxLength(100_000))),
+  /** raw: the Content-Type of the body. Default `text/html; charset=utf-8`. */
+  contentType: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^[\x21-\x7e][\x20-\x7e]{0,199}$/)).annotations({
+      message: () => "must be a Content-Type value: printable ASCII, at most 200 characters"
+    })
+  )
 })
+
+/** Which status each kind may answer with; which fields each kind needs. */
+const perKind = (f: typeof Fields.Type): Schema.FilterOutput => {
+  const status = (lo: number, hi: number) =>
+    f.status !== undefined && (f.status < lo || f.status > hi)
+      ? { path: ["status"], message: `must be a whole number from ${lo} to ${hi} for kind "${f.kind}"` }
+      : undefined
+  switch (f.kind) {
+    case "status":
+      return status(500, 599)
+    case "error":
+      if (f.code === undefined) return { path: ["code"], message: "is missing (kind \"error\" needs a Binance error code)" }
+      if (codeInfo(f.code) === undefined) {
+        return { path: ["code"], message: `must be a documented Binance error code (e.g. -4109); got ${f.code}` }
+      }
+      return status(400, 599)
+    case "raw":
+      if (f.body === undefined) return { path: ["body"], message: "is missing (kind \"raw\" needs the body to answer with)" }
+      return status(200, 599)
+    default:
+      return status(500, 599)
+  }
+}
+
+export const FaultInput = Fields.pipe(Schema.filter(perKind))
 export type FaultInput = typeof FaultInput.Type
 
 export interface Fault extends FaultInput {

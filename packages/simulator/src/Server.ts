@@ -82,6 +82,7 @@ const headersOf = (req: http.IncomingMessage): Record<string, string> => {
 }
 
 const TOO_LARGE = JSON.stringify({ code: -1000, msg: "Request body too large." })
+const FAILED = JSON.stringify({ code: -1000, msg: "An unknown error occured while processing the request." })
 
 /** Starts the simulator server; resolves once it listens. */
 export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {
@@ -93,6 +94,19 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
   )
   const maxBody = options.maxBodyBytes ?? 1024 * 1024
 
+  /**
+   * Headers of an answer the server gives without the engine (413, 500): an exchange answer carries
+   * `X-MBX-USED-WEIGHT-1M` like every other (the IP's weight so far; this request is not counted), a
+   * control answer carries none.
+   */
+  const ownHeaders = (target: string, ip: string, extra: Record<string, string>): Record<string, string> => {
+    const { path: p } = splitTarget(target)
+    const control = p === "/_sim" || p.startsWith("/_sim/")
+    return control
+      ? { "Content-Type": "application/json", ...extra }
+      : { "Content-Type": "application/json", "X-MBX-USED-WEIGHT-1M": String(sim.usedWeight(ip)), ...extra }
+  }
+
   const server = http.createServer({ keepAlive: true }, (req, res) => {
     const chunks: Array<Buffer> = []
     let size = 0
@@ -103,8 +117,9 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       else chunks.push(chunk)
     })
     req.on("end", () => {
+      const ip = clientIp(req.socket.remoteAddress)
       if (tooLarge) {
-        res.writeHead(413, { "Content-Type": "application/json", Connection: "close" }).end(TOO_LARGE)
+        res.writeHead(413, ownHeaders(req.url ?? "/", ip, { Connection: "close" })).end(TOO_LARGE)
         return
       }
       const { path: p, query } = splitTarget(req.url ?? "/")
@@ -114,7 +129,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
         query,
         body: chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8"),
         headers: headersOf(req),
-        clientIp: clientIp(req.socket.remoteAddress)
+        clientIp: ip
       }
       Effect.runPromise(sim.handle(simRequest)).then(
         (answer) => {
@@ -125,9 +140,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
           res.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) }).end(answer.body)
         },
         () => {
-          res.writeHead(500, { "Content-Type": "application/json" }).end(
-            JSON.stringify({ code: -1000, msg: "An unknown error occured while processing the request." })
-          )
+          res.writeHead(500, ownHeaders(req.url ?? "/", ip, {})).end(FAILED)
         }
       )
     })

@@ -50,6 +50,8 @@ export interface SimulatorShape {
   readonly config: SimConfig.SimConfig
   /** Requests received by `METHOD /path` (or by path when no method is given). */
   readonly requestCount: (path: string, method?: string) => number
+  /** Weight used by a client IP in the current minute: what `X-MBX-USED-WEIGHT-1M` tells it. */
+  readonly usedWeight: (clientIp: string) => number
   /** Server time now (clock plus skew). */
   readonly now: Effect.Effect<number>
   /** Back to the seed: accounts, config, weights, faults, log and counters. */
@@ -117,6 +119,7 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
         method !== undefined
           ? state.requests.get(`${method} ${path}`) ?? 0
           : [...state.requests].reduce((n, [label, c]) => (label.endsWith(` ${path}`) ? n + c : n), 0),
+      usedWeight: (clientIp) => state.weights.used(clientIp, serverTime(state)),
       now: Effect.sync(() => serverTime(state)),
       reset: Control.reset(state, initial)
     } satisfies SimulatorShape

@@ -120,6 +120,49 @@ describe("faults", () => {
       assert.deepStrictEqual((yield* get(sim, c, "/fapi/v1/accountConfig")).json, { code: -1021, msg: messageOf(-1021, 0) })
     }))
 
+  it.effect("error: any documented code with its message and status, per endpoint; nothing is executed", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeSim()
+      const c = yield* creds("HMAC")
+      const added = yield* control(sim, "POST", "/_sim/faults", { kind: "error", code: -4109, endpoint: "/fapi/v1/marginType", count: 1 })
+      assert.strictEqual(added.status, 201)
+      const inactive = yield* setMarginType(sim, c, "BTCUSDT", "ISOLATED")
+      assert.strictEqual(inactive.status, 400)
+      assert.deepStrictEqual(inactive.json, { code: -4109, msg: "Inactive account" })
+      assert.strictEqual(used(inactive), 1)
+      assert.strictEqual(sim.log().length, 0)
+      // The status Binance answers the code with, or the one given; the message given.
+      sim.faults.add({ kind: "error", code: -2015, endpoint: "/fapi/v1/accountConfig", count: 1 })
+      const rejected = yield* get(sim, c, "/fapi/v1/accountConfig")
+      assert.strictEqual(rejected.status, 401)
+      assert.deepStrictEqual(rejected.json, { code: -2015, msg: messageOf(-2015) })
+      sim.faults.add({ kind: "error", code: -1021, msg: messageOf(-1021, 1), status: 400, endpoint: "/fapi/v1/accountConfig", count: 1 })
+      assert.deepStrictEqual((yield* get(sim, c, "/fapi/v1/accountConfig")).json, { code: -1021, msg: messageOf(-1021, 1) })
+      // Used up: the change goes through and is logged once.
+      assert.deepStrictEqual((yield* setMarginType(sim, c, "BTCUSDT", "ISOLATED")).json, { code: 200, msg: "success" })
+      assert.strictEqual(sim.log().length, 1)
+    }))
+
+  it.effect("raw: an answer that is not Binance's JSON (a WAF or CDN page), with the weight header", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeSim()
+      const c = yield* creds("HMAC")
+      const page = "<html><body><h1>403 Forbidden</h1></body></html>"
+      sim.faults.add({ kind: "raw", status: 403, body: page, endpoint: "/fapi/v1/multiAssetsMargin", method: "POST", count: 1 })
+      const blocked = yield* setMultiAssets(sim, c, true)
+      assert.strictEqual(blocked.status, 403)
+      assert.strictEqual(blocked.text, page)
+      assert.strictEqual(blocked.headers["content-type"], "text/html; charset=utf-8")
+      assert.strictEqual(used(blocked), 1)
+      assert.isFalse(sim.account("main")!.multiAssetsMargin)
+      assert.strictEqual(sim.log().length, 0)
+      sim.faults.add({ kind: "raw", body: "{\"multiAssetsMargin\":\"yes\"}", contentType: "application/json", endpoint: "/fapi/v1/time" })
+      const odd = yield* send(sim, { method: "GET", path: "/fapi/v1/time" })
+      assert.strictEqual(odd.status, 200)
+      assert.deepStrictEqual(odd.json, { multiAssetsMargin: "yes" })
+      assert.strictEqual(odd.headers["content-type"], "application/json")
+    }))
+
   it.effect("fault inputs are validated with the field named", () =>
     Effect.gen(function*() {
       const sim = yield* makeSim()
@@ -130,6 +173,19 @@ describe("faults", () => {
       assert.strictEqual(badCount.json.field, "count")
       const typo = yield* control(sim, "POST", "/_sim/faults", { kind: "drop", cuont: 1 })
       assert.deepStrictEqual(typo.json, { error: "invalid input", field: "cuont", message: "is not a known field" })
+      for (const [body, field] of [
+        [{ kind: "error" }, "code"],
+        [{ kind: "error", code: -9999 }, "code"],
+        [{ kind: "error", code: -4109, status: 200 }, "status"],
+        [{ kind: "raw" }, "body"],
+        [{ kind: "raw", body: "x", status: 700 }, "status"],
+        [{ kind: "raw", body: "x", contentType: "text/html\r\nX-Evil: 1" }, "contentType"],
+        [{ kind: "status", status: 404 }, "status"]
+      ] as const) {
+        const answer = yield* control(sim, "POST", "/_sim/faults", body)
+        assert.strictEqual(answer.status, 400, JSON.stringify(body))
+        assert.strictEqual(answer.json.field, field, JSON.stringify(answer.json))
+      }
       const listed = yield* control(sim, "GET", "/_sim/faults")
       assert.deepStrictEqual(listed.json, [])
     }))

@@ -110,6 +110,41 @@ describe("server over a socket", () => {
       assert.strictEqual(big.status, 413)
     }))
 
+  it.scopedLive("the server's own answers (413 body too large, 500 when the engine fails) carry X-MBX-USED-WEIGHT-1M", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.scoped({ seed: seedWith(), adminToken: "admin-token", maxBodyBytes: 1000 })
+      const time = yield* Effect.promise(() => fetch(`${server.url}/fapi/v1/time`))
+      assert.strictEqual(time.headers.get("x-mbx-used-weight-1m"), "1")
+      const big = yield* Effect.promise(() => fetch(`${server.url}/fapi/v1/marginType`, { method: "POST", body: "x".repeat(5000) }))
+      assert.strictEqual(big.status, 413)
+      // The IP's weight so far; the refused request is not counted.
+      assert.strictEqual(big.headers.get("x-mbx-used-weight-1m"), "1")
+      assert.deepStrictEqual(yield* Effect.promise(() => big.json()), { code: -1000, msg: "Request body too large." })
+      // A control request too large is refused the same way, without the exchange's header.
+      const bigControl = yield* Effect.promise(() =>
+        fetch(`${server.url}/_sim/accounts`, { method: "PUT", headers: { Authorization: "Bearer admin-token" }, body: "x".repeat(5000) })
+      )
+      assert.strictEqual(bigControl.status, 413)
+      assert.isNull(bigControl.headers.get("x-mbx-used-weight-1m"))
+      // The engine failing (a defect) is a 500 with the header.
+      const handle = server.sim.handle
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          ;(server.sim as { handle: typeof handle }).handle = () => Effect.die(new Error("engine defect"))
+        }),
+        () => Effect.sync(() => {
+          ;(server.sim as { handle: typeof handle }).handle = handle
+        })
+      )
+      const failed = yield* Effect.promise(() => fetch(`${server.url}/fapi/v1/ping`))
+      assert.strictEqual(failed.status, 500)
+      assert.strictEqual(failed.headers.get("x-mbx-used-weight-1m"), "1")
+      assert.deepStrictEqual(yield* Effect.promise(() => failed.json()), {
+        code: -1000,
+        msg: "An unknown error occured while processing the request."
+      })
+    }))
+
   it.scopedLive("an invalid seed file fails to start with the field named", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Server.scoped({ seed: { accounts: [{ name: "a", apiKey: "k", secret: "s", leverage: { BTCUSDT: 0 } }] } }))

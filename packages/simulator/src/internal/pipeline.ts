@@ -2,13 +2,14 @@
  * One exchange request, checked in the order of reference §8:
  * ban → route (404 / 405) → weight counted → latency fault → API key (-2014, -2015) → parameters
  * (-1100, -1101, -1102, -1105, -1100/-1130, -1121, optional -1103) → timestamp (-1021) → signature
- * (-1022) → weight limit (429 / 418) → failure faults → business rules.
+ * (-1022) → weight limit (429 / 418) → failure faults (none but `unknown` with `executed` runs the
+ * handler) → business rules.
  *
  * Everything up to the signature is synchronous; the signature check is the only asynchronous step.
  * State changes happen in one synchronous step after it, so concurrent requests see a consistent state.
  * @internal
  */
-import { messageOf, SERVICE_503 } from "@marginctl/core/BinanceCodes"
+import { codeInfo, messageOf, SERVICE_503 } from "@marginctl/core/BinanceCodes"
 import * as Verifier from "@marginctl/core/Verifier"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -172,6 +173,16 @@ const faultResponse = (fault: Faults.Fault, used: number, refunded: number): Sim
       return respond(503, errorBody(-1008, SERVICE_503.throttled), refunded)
     case "drop":
       return { ...respond(503, "", used), dropConnection: true }
+    case "error": {
+      const code = fault.code ?? -1000
+      return respond(fault.status ?? codeInfo(code)?.status ?? 400, errorBody(code, fault.msg ?? messageOf(code)), used)
+    }
+    case "raw":
+      return {
+        status: fault.status ?? 200,
+        headers: { "Content-Type": fault.contentType ?? "text/html; charset=utf-8", [WEIGHT_HEADER]: String(used) },
+        body: fault.body ?? ""
+      }
     default:
       return respond(fault.status ?? 500, errorBody(-1000, "Request occur unknown error."), used)
   }
