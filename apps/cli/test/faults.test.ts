@@ -86,6 +86,23 @@ describe("rate limits", () => {
       expect(await sim.apiChanges()).toHaveLength(1)
     }))
 
+  it("a 403 from Binance's firewall is not waited out: exit 4, one request, explained as the firewall", () =>
+    withSim({}, async (sim) => {
+      await sim.fault({
+        kind: "raw",
+        status: 403,
+        body: "<html><body><h1>403 Forbidden</h1></body></html>",
+        endpoint: "/fapi/v1/multiAssetsMargin",
+        method: "POST"
+      })
+      const r = await runSim(sim, ["multi-assets", "on", "--json"])
+      expect(r.code).toBe(4)
+      expect(r.json().error).toMatchObject({ tag: "RateLimited", hint: expect.stringContaining("web application firewall") })
+      expect(r.stdout + r.stderr).not.toContain("waiting")
+      expect((await counts(sim))["POST /fapi/v1/multiAssetsMargin"]).toBe(1)
+      expect(await sim.apiChanges()).toEqual([])
+    }))
+
   it("a ban (418) stops at once: exit 4, says until when", () =>
     withSim({}, async (sim) => {
       await sim.admin("PUT", "/config", { weightLimit: 1, banAfter: 0 })

@@ -87,7 +87,11 @@ export const fromBinance = (e: BinanceError, host: string): UserError => {
       return new UserError({
         kind: "limit",
         title: "Too many requests for now",
-        detail: e.source === "budget" ? "The request weight allowed per minute is used up." : e.msg,
+        detail: e.source === "budget"
+          ? "The request weight allowed per minute is used up."
+          : e.status === 403
+          ? "Binance's firewall refused this IP after too many requests (HTTP 403)."
+          : e.msg,
         fix: `Wait ${seconds(e.retryAfterSeconds)} and try again.`,
         ...withCode(e.code)
       })
