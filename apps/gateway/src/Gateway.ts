@@ -17,12 +17,17 @@ import * as Metrics from "./Metrics.js"
 import * as NodeServer from "./NodeServer.js"
 import * as ReadCache from "./ReadCache.js"
 
-/** Rows a previous process left `started` become `interrupted` (done once, before serving). */
+/**
+ * What a previous process of this instance left unfinished becomes `interrupted` (done once, before
+ * serving): audit rows left `started`, jobs left `queued` or `running`.
+ */
 const recoverAudit = Layer.effectDiscard(
   Effect.gen(function*() {
     const audit = yield* AuditStore.AuditStore
     const n = yield* audit.markInterrupted
     if (n > 0) yield* Effect.logWarning(`audit: ${n} change attempt(s) left unfinished by a previous run marked interrupted`)
+    const jobs = yield* audit.markJobsInterrupted
+    if (jobs > 0) yield* Effect.logWarning(`jobs: ${jobs} job(s) left unfinished by a previous run marked interrupted`)
   })
 )
 

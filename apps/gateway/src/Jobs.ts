@@ -2,9 +2,16 @@
  * Apply jobs. `create` plans a desired state from a fresh snapshot and starts the job in its own
  * fiber (one job at a time per account; later ones wait, `queued`), so it outlives the HTTP request
  * that started it and survives a slow upstream. Progress events are kept (with a sequence number) and
- * published for live streams. On shutdown, running jobs get `shutdownGraceMs` to finish; the rest are
- * interrupted, their in-flight calls recorded as `interrupted` in the audit log.
+ * published for live streams.
+ *
+ * Jobs are durable: the job is written to the store (`AuditStore`) before `create` answers, again
+ * when it starts and when it ends, and every progress event is appended as it happens. A job this
+ * process no longer holds (evicted, or run before a restart) is read back from the store. On
+ * shutdown, running jobs get `shutdownGraceMs` to finish; the rest are interrupted and recorded as
+ * `interrupted` (their in-flight calls too, in the audit log). Jobs a crashed process left running
+ * are marked `interrupted` at the next start (`Gateway.ts`).
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -12,15 +19,17 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import type { MarginType } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
 import * as Planner from "@marginctl/core/Planner"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
-import type { Job, JobEvent, JobState, StepStatus } from "@marginctl/gateway-api/Jobs"
+import { type Job, JobEvent, JobState, type StepStatus } from "@marginctl/gateway-api/Jobs"
 import { InvalidRequest, NotFound } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime } from "./Accounts.js"
+import { AuditStore, type JobRow, type StoredJob } from "./AuditStore.js"
 import { Changes } from "./Changes.js"
 import { GatewayConfig } from "./Config.js"
 import { Metrics } from "./Metrics.js"
@@ -31,6 +40,7 @@ export interface JobRecord {
   readonly account: string
   readonly token: string
   state: JobState
+  readonly desired: Planner.DesiredState
   readonly createdAt: number
   startedAt: number | null
   finishedAt: number | null
@@ -40,8 +50,11 @@ export interface JobRecord {
   readonly steps: Map<number, StepStatus>
   readonly events: Array<JobEvent>
   summary: Planner.ApplySummary | null
-  /** Live events; `null` marks the end of the stream. */
-  readonly pubsub: PubSub.PubSub<JobEvent | null>
+  /**
+   * Live events; `null` marks the end of the stream. `null` itself for a job read back from the
+   * store, which this process does not run (its events are the recorded ones).
+   */
+  readonly pubsub: PubSub.PubSub<JobEvent | null> | null
 }
 
 export interface CreateOptions {
@@ -58,7 +71,8 @@ export interface JobsShape {
     fresh: boolean
   ) => Effect.Effect<{ readonly plan: Planner.Plan; readonly ageMs: number }, BinanceError | InvalidRequest | NotFound>
   readonly create: (account: AccountRuntime, token: string, options: CreateOptions) => Effect.Effect<JobRecord, BinanceError | InvalidRequest | NotFound>
-  readonly get: (id: string) => JobRecord | undefined
+  /** The job this process holds, else the one the store recorded; undefined when neither has it. */
+  readonly get: (id: string) => Effect.Effect<JobRecord | undefined>
   readonly view: (job: JobRecord) => Job
   /** Every event so far, then live ones, ending after `Done` (or when the job is interrupted). */
   readonly events: (job: JobRecord) => Stream.Stream<JobEvent>
@@ -71,13 +85,83 @@ const MAX_KEPT = 1000
 
 const isFinal = (s: JobState) => s === "done" || s === "interrupted"
 
-export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes | Metrics> = Layer.scoped(
+export const STEP_INTERRUPTED =
+  "the gateway stopped while this step was in flight; whether Binance applied it is not known: re-read the account"
+
+/** Applies a progress event to the per-step statuses (in place). */
+const applyEvent = (steps: Map<number, StepStatus>, event: Planner.ProgressEvent) => {
+  if (event._tag === "Done") return
+  const step = steps.get(event.index)
+  if (step === undefined) return
+  steps.set(event.index, event._tag === "StepStarted"
+    ? { ...step, outcome: "running" }
+    : {
+      ...step,
+      outcome: event.outcome,
+      ...(event.reconciled !== undefined ? { reconciled: event.reconciled } : {}),
+      ...(event.error !== undefined ? { error: event.error } : {})
+    })
+}
+
+const pendingSteps = (plan: Planner.Plan) =>
+  new Map<number, StepStatus>(plan.steps.map((s) => [s.index, { index: s.index, title: s.title, outcome: "pending" }]))
+
+const rowOf = (job: JobRecord): JobRow => ({
+  id: job.id,
+  account: job.account,
+  token: job.token,
+  state: job.state,
+  createdAt: job.createdAt,
+  startedAt: job.startedAt,
+  finishedAt: job.finishedAt,
+  continueOnBlocked: job.continueOnBlocked,
+  concurrency: job.concurrency,
+  desired: job.desired,
+  plan: job.plan,
+  summary: job.summary
+})
+
+/** What the store keeps as JSON, decoded (the gateway wrote it: a mismatch is a defect). */
+const StoredJson = Schema.Struct({
+  state: JobState,
+  desired: Planner.DesiredState,
+  plan: Planner.Plan,
+  summary: Schema.NullOr(Planner.ApplySummary),
+  events: Schema.Array(JobEvent)
+})
+const decodeStored = Schema.decodeUnknown(StoredJson)
+
+const fromStore = (stored: StoredJob): Effect.Effect<JobRecord> =>
+  Effect.map(Effect.orDie(decodeStored(stored)), (decoded) => {
+    const steps = pendingSteps(decoded.plan)
+    for (const e of decoded.events) applyEvent(steps, e.event)
+    return {
+      id: stored.id,
+      account: stored.account,
+      token: stored.token,
+      state: decoded.state,
+      desired: decoded.desired,
+      createdAt: stored.createdAt,
+      startedAt: stored.startedAt,
+      finishedAt: stored.finishedAt,
+      continueOnBlocked: stored.continueOnBlocked,
+      concurrency: stored.concurrency,
+      plan: decoded.plan,
+      steps,
+      events: [...decoded.events],
+      summary: decoded.summary,
+      pubsub: null
+    }
+  })
+
+export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes | Metrics | AuditStore> = Layer.scoped(
   Jobs,
   Effect.gen(function*() {
     const config = yield* GatewayConfig
     const cache = yield* ReadCache
     const changes = yield* Changes
     const metrics = yield* Metrics
+    const store = yield* AuditStore
     const jobs = new Map<string, JobRecord>()
     const fibers = new Set<Fiber.RuntimeFiber<void>>()
     const locks = new Map<string, Effect.Semaphore>()
@@ -105,24 +189,15 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
         return { plan: planned.right, ageMs: snap.ageMs }
       })
 
+    /** Keeps the event (numbered in the order they happen), records it in the store, publishes it. */
     const record = (job: JobRecord, event: Planner.ProgressEvent) =>
       Effect.gen(function*() {
-        const entry: JobEvent = { seq: job.events.length + 1, time: yield* Clock.currentTimeMillis, event }
+        const time = yield* Clock.currentTimeMillis
+        const entry: JobEvent = { seq: job.events.length + 1, time, event }
         job.events.push(entry)
-        if (event._tag === "StepStarted" || event._tag === "StepFinished") {
-          const step = job.steps.get(event.index)
-          if (step !== undefined) {
-            job.steps.set(event.index, event._tag === "StepStarted"
-              ? { ...step, outcome: "running" }
-              : {
-                ...step,
-                outcome: event.outcome,
-                ...(event.reconciled !== undefined ? { reconciled: event.reconciled } : {}),
-                ...(event.error !== undefined ? { error: event.error } : {})
-              })
-          }
-        }
-        yield* PubSub.publish(job.pubsub, entry)
+        applyEvent(job.steps, event)
+        yield* store.jobEvent(job.id, entry)
+        if (job.pubsub !== null) yield* PubSub.publish(job.pubsub, entry)
       })
 
     const run = (job: JobRecord, account: AccountRuntime): Effect.Effect<void> => {
@@ -137,6 +212,7 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       const body = Effect.gen(function*() {
         job.state = "running"
         job.startedAt = yield* Clock.currentTimeMillis
+        yield* store.saveJob(rowOf(job))
         yield* Effect.logInfo(`job ${job.id} started on ${job.account} (${job.plan.steps.length} steps)`)
         const summary = yield* Planner.applyWith(
           job.plan,
@@ -145,18 +221,27 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
           (e) => record(job, e)
         )
         job.summary = summary
+        job.finishedAt = yield* Clock.currentTimeMillis
         job.state = "done"
       })
       return lockOf(account.name).withPermits(1)(body).pipe(
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
+        // Anything but the end of the plan (shutdown, a defect) leaves the job interrupted.
+        Effect.onExit((exit) =>
+          Effect.gen(function*() {
+            if (job.state === "done") return
+            job.finishedAt = yield* Clock.currentTimeMillis
             job.state = "interrupted"
+            if (exit._tag === "Failure" && !Cause.isInterruptedOnly(exit.cause)) {
+              yield* Effect.logError(`job ${job.id} stopped by an internal error`, Cause.pretty(exit.cause))
+            }
           })
         ),
         Effect.ensuring(Effect.gen(function*() {
-          job.finishedAt = yield* Clock.currentTimeMillis
+          yield* store.saveJob(rowOf(job)).pipe(
+            Effect.catchAllCause((cause) => Effect.logError(`job ${job.id}: its end (${job.state}) could not be recorded`, Cause.pretty(cause)))
+          )
           yield* cache.invalidate(keys.all(account.name))
-          yield* PubSub.publish(job.pubsub, null)
+          if (job.pubsub !== null) yield* PubSub.publish(job.pubsub, null)
           metrics.count("marginctl_gateway_jobs_total", { state: job.state })
           yield* Effect.logInfo(`job ${job.id} on ${job.account}: ${job.state}${job.summary ? ` (${Planner.describeEvent({ _tag: "Done", summary: job.summary })})` : ""}`)
         }))
@@ -179,28 +264,43 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
           account: account.name,
           token,
           state: "queued",
+          desired: options.desired,
           createdAt: yield* Clock.currentTimeMillis,
           startedAt: null,
           finishedAt: null,
           continueOnBlocked: options.continueOnBlocked,
           concurrency: options.concurrency,
           plan: planned,
-          steps: new Map(planned.steps.map((s) => [s.index, { index: s.index, title: s.title, outcome: "pending" as const }])),
+          steps: pendingSteps(planned),
           events: [],
           summary: null,
           pubsub: yield* PubSub.unbounded<JobEvent | null>()
         }
-        jobs.set(job.id, job)
-        evict()
-        const fiber = yield* Effect.forkDaemon(run(job, account))
-        fibers.add(fiber)
-        fiber.addObserver(() => fibers.delete(fiber))
-        return job
+        // Recorded before the job id is answered; recorded and started, or neither (the job's own
+        // fiber must not inherit this region's uninterruptibility: shutdown interrupts it).
+        return yield* Effect.uninterruptible(Effect.gen(function*() {
+          yield* store.saveJob(rowOf(job))
+          jobs.set(job.id, job)
+          evict()
+          const fiber = yield* Effect.forkDaemon(Effect.interruptible(run(job, account)))
+          fibers.add(fiber)
+          fiber.addObserver(() => fibers.delete(fiber))
+          return job
+        }))
+      })
+
+    const get = (id: string): Effect.Effect<JobRecord | undefined> =>
+      Effect.suspend(() => {
+        const held = jobs.get(id)
+        if (held !== undefined) return Effect.succeed(held)
+        return Effect.flatMap(store.getJob(id), (stored) => (stored === undefined ? Effect.succeed(undefined) : fromStore(stored)))
       })
 
     const events = (job: JobRecord): Stream.Stream<JobEvent> =>
       Stream.unwrapScoped(Effect.gen(function*() {
-        const live = yield* PubSub.subscribe(job.pubsub)
+        const pubsub = job.pubsub
+        if (pubsub === null) return Stream.fromIterable(job.events.slice())
+        const live = yield* PubSub.subscribe(pubsub)
         const past = job.events.slice()
         const ended = job.finishedAt !== null || past.some((e) => e.event._tag === "Done")
         if (ended) return Stream.fromIterable(past)
@@ -215,18 +315,27 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
         )
       }))
 
+    // In an interrupted job, a step still running was in flight when the gateway stopped.
+    const stepsOf = (job: JobRecord): Array<StepStatus> =>
+      [...job.steps.values()].map((s) =>
+        job.state === "interrupted" && s.outcome === "running"
+          ? { ...s, outcome: "interrupted", error: { tag: "Interrupted", code: null, message: STEP_INTERRUPTED } }
+          : s
+      )
+
     const view = (job: JobRecord): Job => ({
       id: job.id,
       account: job.account,
       token: job.token,
       state: job.state,
+      desired: job.desired,
       createdAt: job.createdAt,
       startedAt: job.startedAt,
       finishedAt: job.finishedAt,
       continueOnBlocked: job.continueOnBlocked,
       concurrency: job.concurrency,
       plan: job.plan,
-      steps: [...job.steps.values()],
+      steps: stepsOf(job),
       events: job.events,
       summary: job.summary
     })
@@ -253,6 +362,6 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       read: Effect.sync(() => [[{}, fibers.size] as const])
     })
 
-    return { plan, create, get: (id) => jobs.get(id), view, events, running: () => fibers.size } satisfies JobsShape
+    return { plan, create, get, view, events, running: () => fibers.size } satisfies JobsShape
   })
 )

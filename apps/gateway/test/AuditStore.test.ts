@@ -1,6 +1,6 @@
 /**
- * The AuditStore contract, run against both layers: SQLite (a file) and PostgreSQL (a throw-away
- * cluster on 127.0.0.1, when the Debian packages are installed).
+ * The AuditStore contract (audit rows and jobs), run against both layers: SQLite (a file) and
+ * PostgreSQL (a throw-away cluster on 127.0.0.1, when the Debian packages are installed).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as path from "node:path"
-import { AuditStore, type AuditStoreShape } from "../src/AuditStore.js"
+import { AuditStore, type AuditStoreShape, type JobRow } from "../src/AuditStore.js"
 import { layerPostgres } from "../src/audit/Postgres.js"
 import { layerSqlite } from "../src/audit/Sqlite.js"
 import { hasPostgres, startPostgres } from "./support/servers.js"
@@ -85,6 +85,82 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
       expect(marked).toMatchObject({ outcome: "interrupted", request: { symbol: "ETHUSDT", marginType: "ISOLATED" }, before: { symbol: "ETHUSDT", marginType: "CROSSED" }, jobId: "job_c" })
       expect(marked.message).toContain("re-read")
       expect(rows.rows.find((r) => r.id === other)!.outcome).toBe("started")
+    })
+
+    const jobRow = (id: string, state: JobRow["state"]): JobRow => ({
+      id,
+      account: "acc1",
+      token: "t1",
+      state,
+      createdAt: 1_700_000_000_000,
+      startedAt: null,
+      finishedAt: null,
+      continueOnBlocked: true,
+      concurrency: 3,
+      desired: { multiAssets: true },
+      plan: { steps: [{ _tag: "SetMultiAssets", index: 1 }] },
+      summary: null
+    })
+
+    it("records a job, its progress events and its end; reads it back", async () => {
+      const [running, done, missing] = await use("jobs", (s) =>
+        Effect.gen(function*() {
+          const id = `job_${name.replace(/\W/g, "")}Roundtrip`
+          yield* s.saveJob(jobRow(id, "queued"))
+          yield* s.saveJob({ ...jobRow(id, "running"), startedAt: 1_700_000_000_100 })
+          yield* s.jobEvent(id, { seq: 1, time: 1_700_000_000_200, event: { _tag: "StepStarted", index: 1 } })
+          yield* s.jobEvent(id, { seq: 2, time: 1_700_000_000_300, event: { _tag: "StepFinished", index: 1, outcome: "changed" } })
+          const running = yield* s.getJob(id)
+          const summary = { changed: 1, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true }
+          yield* s.jobEvent(id, { seq: 3, time: 1_700_000_000_400, event: { _tag: "Done", summary } })
+          yield* s.saveJob({ ...jobRow(id, "done"), startedAt: 1_700_000_000_100, finishedAt: 1_700_000_000_400, summary })
+          return [running, yield* s.getJob(id), yield* s.getJob("job_nothere")] as const
+        }))
+      expect(running).toMatchObject({
+        account: "acc1",
+        token: "t1",
+        state: "running",
+        createdAt: 1_700_000_000_000,
+        startedAt: 1_700_000_000_100,
+        finishedAt: null,
+        continueOnBlocked: true,
+        concurrency: 3,
+        desired: { multiAssets: true },
+        plan: { steps: [{ _tag: "SetMultiAssets", index: 1 }] },
+        summary: null,
+        instance: "jobs",
+        events: [
+          { seq: 1, time: 1_700_000_000_200, event: { _tag: "StepStarted", index: 1 } },
+          { seq: 2, time: 1_700_000_000_300, event: { _tag: "StepFinished", index: 1, outcome: "changed" } }
+        ]
+      })
+      expect(done).toMatchObject({ state: "done", finishedAt: 1_700_000_000_400, summary: { changed: 1, complete: true } })
+      expect(done!.events.map((e) => e.seq)).toEqual([1, 2, 3])
+      expect(missing).toBeUndefined()
+    })
+
+    it("marks this instance's jobs left queued or running as interrupted, keeping their events", async () => {
+      const prefix = `job_${name.replace(/\W/g, "")}`
+      await use("crashedjobs", (s) =>
+        Effect.gen(function*() {
+          yield* s.saveJob(jobRow(`${prefix}Queued`, "queued"))
+          yield* s.saveJob({ ...jobRow(`${prefix}Running`, "running"), startedAt: 1_700_000_000_100 })
+          yield* s.jobEvent(`${prefix}Running`, { seq: 1, time: 1_700_000_000_200, event: { _tag: "StepStarted", index: 1 } })
+          yield* s.saveJob({ ...jobRow(`${prefix}Done`, "done"), finishedAt: 1_700_000_000_300 })
+        }))
+      await use("otherjobs", (s) => s.saveJob(jobRow(`${prefix}Theirs`, "running")))
+      const [marked, again, jobs] = await use("crashedjobs", (s) =>
+        Effect.gen(function*() {
+          const marked = yield* s.markJobsInterrupted
+          const again = yield* s.markJobsInterrupted
+          const jobs = yield* Effect.all(["Queued", "Running", "Done", "Theirs"].map((n) => s.getJob(`${prefix}${n}`)))
+          return [marked, again, jobs] as const
+        }))
+      expect([marked, again]).toEqual([2, 0])
+      expect(jobs.map((j) => j?.state)).toEqual(["interrupted", "interrupted", "done", "running"])
+      expect(jobs[1]!.finishedAt).toBeGreaterThan(1_700_000_000_000)
+      expect(jobs[1]!.events).toEqual([{ seq: 1, time: 1_700_000_000_200, event: { _tag: "StepStarted", index: 1 } }])
+      expect(jobs[2]!.finishedAt).toBe(1_700_000_000_300)
     })
   })
 

@@ -1,17 +1,20 @@
 /**
  * Apply jobs: 202 at once, progress readable and streamable (SSE ending with Done), per-step
- * outcomes, audit rows tagged with the job, a slow upstream, blockers, idempotent re-apply.
+ * outcomes, audit rows tagged with the job, a slow upstream, blockers, idempotent re-apply; durable
+ * jobs: read back from the store (SQLite, PostgreSQL) by the next gateway, finished or interrupted by
+ * a graceful shutdown.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { ADMIN_TOKEN, READER_TOKEN, seed, start } from "./support/harness.js"
+import { ADMIN_TOKEN, OTHER_TOKEN, READER_TOKEN, seed, start, tmpDir } from "./support/harness.js"
+import { hasPostgres, startPostgres } from "./support/servers.js"
 
 const waitDone = async (h: Awaited<ReturnType<typeof start>>, id: string, ms = 15_000) => {
   const end = Date.now() + ms
   const c = await h.run(h.client(ADMIN_TOKEN))
   while (Date.now() < end) {
     const job = await h.run(c.jobs.get({ path: { id } }))
-    if (job.state === "done" || job.state === "interrupted") return job
+    if ((job.state === "done" || job.state === "interrupted") && job.finishedAt !== null) return job
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`job ${id} did not finish`)
@@ -94,4 +97,101 @@ describe("apply jobs", () => {
       await h.close()
     }
   })
+})
+
+/**
+ * Two gateways one after the other on the same store (`store()` gives each test its own: a data
+ * directory for SQLite, an instance name on a shared PostgreSQL).
+ */
+const durableJobs = (store: () => { readonly dataDir: string; readonly config: Record<string, unknown> }) => {
+  it("a finished job is read back from the store with its summary, steps and events", async () => {
+    const { config, dataDir } = store()
+    const first = await start({ dataDir, config, seed: seed({ marginTypes: { ETHUSDT: "ISOLATED" } }) })
+    let finished: Awaited<ReturnType<typeof waitDone>>
+    try {
+      const c = await first.run(first.client(ADMIN_TOKEN))
+      const created = await first.run(c.jobs.apply({ path: { account: "demo" }, payload: { desired: { multiAssets: true } } }))
+      finished = await waitDone(first, created.jobId)
+      expect(finished).toMatchObject({ state: "done", desired: { multiAssets: true }, summary: { changed: 2, complete: true } })
+    } finally {
+      await first.close()
+    }
+    const logs: Array<string> = []
+    const second = await start({ dataDir, config, logs })
+    try {
+      const c = await second.run(second.client(ADMIN_TOKEN))
+      // Exactly what the first gateway showed once the job had ended.
+      expect(await second.run(c.jobs.get({ path: { id: finished.id } }))).toEqual(finished)
+      const reader = await second.run(second.client(READER_TOKEN))
+      expect((await second.run(reader.jobs.get({ path: { id: finished.id } }))).state).toBe("done")
+      const sse = await second.run(c.jobs.events({ path: { id: finished.id } }))
+      expect(sse.match(/^event: \w+$/gm)).toEqual(["event: StepStarted", "event: StepFinished", "event: StepStarted", "event: StepFinished", "event: Done"])
+      // Still "not found" for a token without the account.
+      expect(await second.raw(`/v1/jobs/${finished.id}`, { token: OTHER_TOKEN })).toMatchObject({ status: 404 })
+      expect(logs.filter((l) => l.includes("left unfinished"))).toEqual([])
+    } finally {
+      await second.close()
+    }
+  })
+
+  it("a graceful shutdown mid-job records it as interrupted: the step in flight interrupted, the others never started", async () => {
+    const { config, dataDir } = store()
+    const first = await start({
+      dataDir,
+      seed: seed({ marginTypes: { ETHUSDT: "ISOLATED", SOLUSDT: "ISOLATED" } }),
+      config: { ...config, shutdownGraceMs: 200 }
+    })
+    let id: string
+    try {
+      const c = await first.run(first.client(ADMIN_TOKEN))
+      await first.control("POST", "/_sim/faults", { kind: "latency", ms: 20_000, method: "POST", endpoint: "/fapi/v1/marginType" })
+      const created = await first.run(c.jobs.apply({ path: { account: "demo" }, payload: { desired: { multiAssets: true }, concurrency: 1 } }))
+      id = created.jobId
+      const end = Date.now() + 10_000
+      while ((await first.run(c.jobs.get({ path: { id } }))).steps[0]!.outcome !== "running") {
+        if (Date.now() > end) throw new Error("the first step never started")
+        await new Promise((r) => setTimeout(r, 25))
+      }
+    } finally {
+      const t0 = Date.now()
+      await first.close()
+      expect(Date.now() - t0).toBeLessThan(5000)
+    }
+    const logs: Array<string> = []
+    const second = await start({ dataDir, config, logs })
+    try {
+      const c = await second.run(second.client(ADMIN_TOKEN))
+      const job = await second.run(c.jobs.get({ path: { id } }))
+      expect(job).toMatchObject({ id, state: "interrupted", token: "admin", desired: { multiAssets: true }, summary: null, concurrency: 1 })
+      expect(job.startedAt).not.toBeNull()
+      expect(job.finishedAt).toBeGreaterThanOrEqual(job.startedAt!)
+      expect(job.plan.steps.map((s) => s._tag)).toEqual(["SetMarginType", "SetMarginType", "SetMultiAssets"])
+      expect(job.steps.map((s) => s.outcome)).toEqual(["interrupted", "pending", "pending"])
+      expect(job.steps[0]!.error).toMatchObject({ tag: "Interrupted", code: null })
+      expect(job.steps[0]!.error!.message).toContain("re-read the account")
+      expect(job.events.map((e) => e.event)).toEqual([{ _tag: "StepStarted", index: 1 }])
+      const sse = await second.run(c.jobs.events({ path: { id } }))
+      expect(sse).toContain("event: Interrupted")
+      // Recorded by the shutdown itself: the restart had nothing left to mark.
+      expect(logs.filter((l) => l.includes("left unfinished"))).toEqual([])
+      const audit = await second.run(c.audit.list({ urlParams: { account: "demo" } }))
+      expect(audit.rows.filter((r) => r.jobId === id).map((r) => r.outcome)).toEqual(["interrupted"])
+    } finally {
+      await second.close()
+    }
+  })
+}
+
+describe("durable jobs on SQLite (a second gateway on the same data directory)", () => {
+  durableJobs(() => ({ dataDir: tmpDir(), config: {} }))
+})
+
+describe.skipIf(!hasPostgres() && !process.env.CI)("durable jobs on PostgreSQL (a second gateway on the same database)", () => {
+  let pg: Awaited<ReturnType<typeof startPostgres>>
+  let n = 0
+  beforeAll(async () => {
+    pg = await startPostgres()
+  }, 60_000)
+  afterAll(() => pg?.stop())
+  durableJobs(() => ({ dataDir: tmpDir(), config: { audit: { store: "postgres", url: pg!.url }, instance: `jobs-${++n}` } }))
 })

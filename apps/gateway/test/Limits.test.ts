@@ -2,7 +2,9 @@
  * 429 (budget), 502 (upstream error), 504 (unknown outcome) and read coalescing, each on its own
  * gateway + simulator pair (faults are global to a simulator).
  */
+import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { ADMIN_TOKEN, seed, start } from "./support/harness.js"
 
@@ -103,20 +105,41 @@ describe("limits and upstream failures", () => {
     }
   })
 
-  it("1,000 concurrent cold reads cause one upstream call", async () => {
-    const h = await start()
+  it("1,000 concurrent cold reads cause one upstream call: all in flight together, 999 join the first", async () => {
+    // The gateway's one upstream read of accountConfig is held (between the gateway and the
+    // simulator) until every reader has arrived, so all 1,000 are provably in flight together.
+    const gate = Effect.runSync(Deferred.make<void>())
+    const h = await start({
+      upstream: (client) =>
+        HttpClient.transform(client, (send, request) =>
+          new URL(request.url).pathname === "/fapi/v1/accountConfig" ? Effect.zipRight(Deferred.await(gate), send) : send)
+    })
     try {
       const c = await h.run(h.client(ADMIN_TOKEN))
-      await h.control("POST", "/_sim/faults", { kind: "latency", ms: 300, count: 1, endpoint: "/fapi/v1/accountConfig" })
       const before = h.sim.requestCount("/fapi/v1/accountConfig")
-      const answers = await h.run(Effect.all(
-        Array.from({ length: 1000 }, () => c.multiAssets.get({ path: { account: "demo" } })),
+      let answered = 0
+      const reads = h.run(Effect.all(
+        Array.from({ length: 1000 }, () => Effect.tap(c.multiAssets.get({ path: { account: "demo" } }), () => Effect.sync(() => answered++))),
         { concurrency: "unbounded" }
       ))
+      try {
+        // While the read is held: one miss started it and the 999 others joined it; nobody has an answer.
+        await until(async () => (await h.metric("marginctl_gateway_cache_coalesced_total")) === 999, 20_000)
+        expect(answered).toBe(0)
+        expect(await h.metric("marginctl_gateway_cache_misses_total")).toBe(1)
+        expect(await h.metric("marginctl_gateway_cache_hits_total")).toBe(0)
+        expect(h.sim.requestCount("/fapi/v1/accountConfig") - before).toBe(0)
+      } finally {
+        Effect.runSync(Deferred.succeed(gate, undefined))
+      }
+      const answers = await reads
+      expect(answers.length).toBe(1000)
       expect(answers.every((a) => a.multiAssetsMargin === false)).toBe(true)
+      // Exactly one upstream call, seen by the simulator; no reader was served by a finished read.
       expect(h.sim.requestCount("/fapi/v1/accountConfig") - before).toBe(1)
       expect(await h.metric("marginctl_gateway_cache_misses_total")).toBe(1)
-      expect(await h.metric("marginctl_gateway_cache_coalesced_total") + await h.metric("marginctl_gateway_cache_hits_total")).toBe(999)
+      expect(await h.metric("marginctl_gateway_cache_coalesced_total")).toBe(999)
+      expect(await h.metric("marginctl_gateway_cache_hits_total")).toBe(0)
       // One symbolConfig read answers any selection of symbols.
       const counts = h.sim.requestCount("/fapi/v1/symbolConfig")
       await h.run(Effect.all([

@@ -2,7 +2,11 @@
  * Plans and apply jobs. `plan` reads a snapshot (cached) and returns the ordered steps with their
  * weights, blockers and fixes. `apply` plans from a fresh snapshot and starts a job at once (202):
  * its state, per-step outcomes and progress events are readable with `get`, and streamable as
- * Server-Sent Events with `events` (the stream replays what happened so far and ends after `Done`).
+ * Server-Sent Events with `events` (the stream replays what happened so far and ends after `Done`, or
+ * with `Interrupted`).
+ * Jobs are durable: the gateway records them (plan, state, every progress event, summary) in its
+ * audit store, so a job stays readable after a restart; one the gateway stopped before it finished
+ * (shutdown, crash) reads as `interrupted`, with the outcomes of the steps that finished.
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -40,13 +44,23 @@ export const ApplyRequest = Schema.Struct({
   concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_CONCURRENCY)))
 }).annotations({ identifier: "ApplyRequest" })
 
+/**
+ * `queued` (waiting for another job of the account), `running`, `done` (every step has an outcome;
+ * see the summary) or `interrupted`: the gateway stopped (shutdown past its grace period, crash,
+ * restart) before the job finished.
+ */
 export const JobState = Schema.Literal("queued", "running", "done", "interrupted").annotations({ identifier: "JobState" })
 export type JobState = typeof JobState.Type
 
+/**
+ * A step's outcome so far: `pending` (not started; in an interrupted job, never sent), `running`, one
+ * of the apply outcomes, or `interrupted`: the step was in flight when the gateway stopped, so
+ * whether Binance applied it is not known (re-read the account; the audit row says the same).
+ */
 export const StepStatus = Schema.Struct({
   index: Schema.Number,
   title: Schema.String,
-  outcome: Schema.Union(StepOutcome, Schema.Literal("pending", "running")),
+  outcome: Schema.Union(StepOutcome, Schema.Literal("pending", "running", "interrupted")),
   reconciled: Schema.optional(Schema.Boolean),
   error: Schema.optional(StepError)
 }).annotations({ identifier: "StepStatus" })
@@ -67,6 +81,8 @@ export const Job = Schema.Struct({
   /** Name of the token that started the job. */
   token: Schema.String,
   state: JobState,
+  /** The desired state the job was asked to reach. */
+  desired: DesiredState,
   createdAt: Schema.Number,
   startedAt: Schema.NullOr(Schema.Number),
   finishedAt: Schema.NullOr(Schema.Number),
@@ -119,7 +135,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       .addSuccess(HttpApiSchema.Text({ contentType: "text/event-stream" }))
       .annotate(
         OpenApi.Description,
-        "Server-Sent Events: one `data:` line per JobEvent (JSON), replayed from the start; the stream ends after the `Done` event."
+        "Server-Sent Events: one `data:` line per JobEvent (JSON), replayed from the start; the stream ends after the `Done` event, or with an `Interrupted` event for a job the gateway stopped before it finished."
       )
       .annotate(OpenApi.Summary, "Progress of a job as text/event-stream")
   )

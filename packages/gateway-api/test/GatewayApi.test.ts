@@ -16,7 +16,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Redacted from "effect/Redacted"
-import { ApplyRequest } from "../src/Jobs.js"
+import { ApplyRequest, Job } from "../src/Jobs.js"
 import { AuditQuery } from "../src/Audit.js"
 import { AccountName } from "../src/Accounts.js"
 import { Authentication } from "../src/Auth.js"
@@ -81,6 +81,35 @@ describe("input schemas", () => {
     expect(Schema.decodeUnknownSync(AuditQuery)({ limit: "500", from: "2026-01-01" }).limit).toBe(500)
     expect(Either.isLeft(Schema.decodeUnknownEither(AuditQuery)({ limit: "501" }))).toBe(true)
     expect(Either.isLeft(Schema.decodeUnknownEither(AuditQuery)({ from: "yesterday" }))).toBe(true)
+  })
+})
+
+describe("job schema", () => {
+  it("an interrupted job: its desired state, the step in flight interrupted, the others pending", () => {
+    const job = {
+      id: "job_abc",
+      account: "main",
+      token: "desk-bot",
+      state: "interrupted",
+      desired: { multiAssets: true },
+      createdAt: 1,
+      startedAt: 2,
+      finishedAt: 3,
+      continueOnBlocked: false,
+      concurrency: 5,
+      plan: { steps: [], readWeight: 0, applyWeight: 0, blocked: false, unchanged: [], multiAssetsUnchanged: false, multiAssets: { before: false, after: true } },
+      steps: [
+        { index: 1, title: "Cross ETHUSDT", outcome: "changed" },
+        { index: 2, title: "Cross SOLUSDT", outcome: "interrupted", error: { tag: "Interrupted", code: null, message: "re-read the account" } },
+        { index: 3, title: "Turn Multi-Assets Mode on", outcome: "pending" }
+      ],
+      events: [{ seq: 1, time: 2, event: { _tag: "StepStarted", index: 1 } }],
+      summary: null
+    }
+    expect(Schema.decodeUnknownSync(Job)(job)).toEqual(job)
+    expect(Either.isLeft(Schema.decodeUnknownEither(Job)({ ...job, state: "crashed" }))).toBe(true)
+    const { desired: _, ...withoutDesired } = job
+    expect(Either.isLeft(Schema.decodeUnknownEither(Job)(withoutDesired))).toBe(true)
   })
 })
 

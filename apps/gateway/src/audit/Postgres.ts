@@ -1,12 +1,29 @@
 /**
- * The audit log in PostgreSQL (`pg` pool); same table and queries as the SQLite store.
+ * The audit log and the jobs in PostgreSQL (`pg` pool); same tables and queries as the SQLite store.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import pg from "pg"
-import { AuditStore, type AuditStoreShape, COLUMNS, createTable, INTERRUPTED_MESSAGE, json, page, type RawRow, whereClause } from "../AuditStore.js"
+import {
+  AuditStore,
+  type AuditStoreShape,
+  COLUMNS,
+  createTable,
+  interruptJobs,
+  INTERRUPTED_MESSAGE,
+  JOB_COLUMNS,
+  jobParams,
+  json,
+  page,
+  type RawJob,
+  type RawJobEvent,
+  type RawRow,
+  toJob,
+  upsertJob,
+  whereClause
+} from "../AuditStore.js"
 
 const hidePassword = (msg: string) => msg.replace(/postgres(ql)?:\/\/\S+/g, "<url>")
 
@@ -59,7 +76,18 @@ export const make = (url: Redacted.Redacted<string>, instance: string) =>
         q(
           "UPDATE audit SET outcome = 'interrupted', finished_ms = $1, message = $2 WHERE outcome = 'started' AND instance = $3",
           [now, INTERRUPTED_MESSAGE, instance]
-        ).pipe(Effect.map((r) => r.rowCount ?? 0)))
+        ).pipe(Effect.map((r) => r.rowCount ?? 0))),
+      saveJob: (job) => q(upsertJob((i) => `$${i}`), jobParams(job, instance)).pipe(Effect.asVoid),
+      jobEvent: (jobId, e) =>
+        q("INSERT INTO job_events (job_id, seq, time_ms, event) VALUES ($1, $2, $3, $4)", [jobId, e.seq, e.time, json(e.event)])
+          .pipe(Effect.asVoid),
+      getJob: (id) =>
+        Effect.all([
+          q<RawJob>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]),
+          q<RawJobEvent>("SELECT seq, time_ms, event FROM job_events WHERE job_id = $1 ORDER BY seq", [id])
+        ], { concurrency: 2 }).pipe(Effect.map(([job, events]) => job.rows[0] === undefined ? undefined : toJob(job.rows[0], events.rows))),
+      markJobsInterrupted: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        q(interruptJobs((i) => `$${i}`), [now, instance]).pipe(Effect.map((r) => r.rowCount ?? 0)))
     }
   }))
 

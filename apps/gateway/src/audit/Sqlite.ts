@@ -1,6 +1,6 @@
 /**
- * The audit log in SQLite (better-sqlite3, WAL, synchronous=FULL so a row written before an upstream
- * call survives a crash of the process).
+ * The audit log and the jobs in SQLite (better-sqlite3, WAL, synchronous=FULL so a row written before
+ * an upstream call, or a job's event, survives a crash of the process).
  */
 import Database from "better-sqlite3"
 import * as Clock from "effect/Clock"
@@ -8,7 +8,24 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { AuditStore, type AuditStoreShape, COLUMNS, createTable, INTERRUPTED_MESSAGE, json, page, type RawRow, whereClause } from "../AuditStore.js"
+import {
+  AuditStore,
+  type AuditStoreShape,
+  COLUMNS,
+  createTable,
+  interruptJobs,
+  INTERRUPTED_MESSAGE,
+  JOB_COLUMNS,
+  jobParams,
+  json,
+  page,
+  type RawJob,
+  type RawJobEvent,
+  type RawRow,
+  toJob,
+  upsertJob,
+  whereClause
+} from "../AuditStore.js"
 
 export const make = (file: string, instance: string) =>
   Effect.acquireRelease(
@@ -36,6 +53,11 @@ export const make = (file: string, instance: string) =>
     const interrupt = db.prepare(
       "UPDATE audit SET outcome = 'interrupted', finished_ms = ?, message = ? WHERE outcome = 'started' AND instance = ?"
     )
+    const saveJob = db.prepare(upsertJob(() => "?"))
+    const insertEvent = db.prepare("INSERT INTO job_events (job_id, seq, time_ms, event) VALUES (?, ?, ?, ?)")
+    const selectJob = db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`)
+    const selectEvents = db.prepare("SELECT seq, time_ms, event FROM job_events WHERE job_id = ? ORDER BY seq")
+    const interruptJobsStmt = db.prepare(interruptJobs(() => "?"))
     return {
       kind: "sqlite",
       started: (e) =>
@@ -56,7 +78,22 @@ export const make = (file: string, instance: string) =>
           return page(rows, filter.limit)
         }),
       markInterrupted: Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.sync(() => interrupt.run(now, INTERRUPTED_MESSAGE, instance).changes))
+        Effect.sync(() => interrupt.run(now, INTERRUPTED_MESSAGE, instance).changes)),
+      saveJob: (job) =>
+        Effect.sync(() => {
+          saveJob.run(...jobParams(job, instance))
+        }),
+      jobEvent: (jobId, e) =>
+        Effect.sync(() => {
+          insertEvent.run(jobId, e.seq, e.time, json(e.event))
+        }),
+      getJob: (id) =>
+        Effect.sync(() => {
+          const row = selectJob.get(id) as RawJob | undefined
+          return row === undefined ? undefined : toJob(row, selectEvents.all(id) as Array<RawJobEvent>)
+        }),
+      markJobsInterrupted: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => interruptJobsStmt.run(now, instance).changes))
     }
   }))
 

@@ -3,13 +3,13 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Planner from "@marginctl/core/Planner"
-import { Caller } from "@marginctl/gateway-api/Auth"
+import { Caller, mayAccess } from "@marginctl/gateway-api/Auth"
 import { NotFound } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { Accounts } from "../Accounts.js"
 import { type JobRecord, Jobs } from "../Jobs.js"
-import { makeAccess, upstreamRead } from "./common.js"
+import { makeAccess, requireScope, upstreamRead } from "./common.js"
 
 const frame = (e: JobEvent) => `id: ${e.seq}\nevent: ${e.event._tag}\ndata: ${JSON.stringify(e)}\n\n`
 
@@ -19,15 +19,18 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
     const jobs = yield* Jobs
     const access = makeAccess(accounts)
 
-    /** The job, if it exists and the caller may read its account (a job of another account is "not found"). */
+    /**
+     * The job (held by this process or read back from the store), if it exists and the caller may
+     * read its account (a job of another account is "not found"). A recorded job stays readable
+     * after its account left the configuration, to tokens allowed every account.
+     */
     const readable = (id: string) =>
       Effect.gen(function*() {
-        const job = jobs.get(id)
+        const job = yield* jobs.get(id)
         const missing = new NotFound({ resource: "job", name: id, message: `no job ${id}` })
         if (job === undefined) return yield* missing
-        yield* access("read", job.account).pipe(
-          Effect.mapError((e) => (e._tag === "Forbidden" && e.reason === "account" ? missing : e))
-        )
+        yield* requireScope("read")
+        if (!mayAccess(yield* Caller, job.account)) return yield* missing
         return job
       })
 

@@ -79,6 +79,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>
   /** Runs against the simulator before the gateway starts (e.g. faults seen at start-up). */
   readonly prepare?: (sim: Simulator.SimulatorShape) => Promise<void>
+  /** Wraps the gateway's upstream client (the simulator's), e.g. to hold a request until a test lets it go. */
+  readonly upstream?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 }
 
 /** Builds simulator + gateway; returns a runtime whose HttpClient talks to the gateway. */
@@ -96,7 +98,10 @@ export const start = async (options: HarnessOptions = {}) => {
       Logger.replace(Logger.defaultLogger, Logger.map(Logger.logfmtLogger, (line) => logs.push(line))),
       Logger.minimumLogLevel(LogLevel.Debug)
     )
-  const layer = Gateway.layer(SimulatorHttpClient.layerWith(sim), TestServer).pipe(
+  const upstream = options.upstream === undefined
+    ? SimulatorHttpClient.layerWith(sim)
+    : Layer.succeed(HttpClient.HttpClient, options.upstream(SimulatorHttpClient.make(sim)))
+  const layer = Gateway.layer(upstream, TestServer).pipe(
     Layer.provide(Layer.succeed(Config.GatewayConfig, config)),
     Layer.provide(logging)
   )
