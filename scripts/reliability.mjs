@@ -217,7 +217,7 @@ for (const c of of("crash")) {
     `- changes the exchange made before and during the kill: ${c.reachedBeforeKill}`,
     `- audit rows of the killed job after the restart: ${c.auditRowsOfJob} (${esc(JSON.stringify(c.auditOutcomes))}); interrupted rows whose`,
     `  change reached the exchange: ${c.interruptedReached}, that did not: ${c.interruptedNotReached}; no row left \`started\``,
-    `- the killed job itself after the restart: \`GET /v1/jobs/:id\` → ${esc(c.oldJobAfterRestart)} (jobs live in memory; the audit rows keep its id)`,
+    `- the killed job itself after the restart: \`GET /v1/jobs/:id\` → ${esc(c.oldJobAfterRestart)} (read back from the store), steps ${esc(JSON.stringify(c.oldJobSteps ?? {}))}`,
     `- re-apply of the same desired state: ${c.secondJobSteps} steps planned, summary ${esc(JSON.stringify(c.secondJobSummary))}`,
     `- simulator change log at the end: ${c.finalChanges} changes, at most ${c.maxChangesPerSymbol} per symbol`
   )

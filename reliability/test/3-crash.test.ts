@@ -87,6 +87,15 @@ describe("SIGKILL in the middle of a 200-symbol apply", () => {
     if (changedNotReached.length > 0) problems.push(`rows 'changed' for symbols the exchange never changed: ${changedNotReached.length}`)
     if (interrupted.some((r) => !/re-read the account/.test(r.message ?? ""))) problems.push("an interrupted row does not say to re-read the account")
     if (!second.output().includes("marked interrupted")) problems.push("the restart does not log the rows it marked interrupted")
+    // The job itself is durable: read back from the store, interrupted, with the steps that finished.
+    if (oldJob.status !== 200 || oldJob.json?.state !== "interrupted") {
+      problems.push(`the killed job after the restart: ${oldJob.status} ${oldJob.json?.state ?? oldJob.json?._tag}`)
+    } else {
+      const planned = oldJob.json.plan?.steps ?? []
+      const finished = (oldJob.json.steps ?? []).filter((st: any) => st.outcome === "changed").map((st: any) => planned[st.index]?.symbol)
+      const notReached = finished.filter((sym: string) => !reached.has(sym))
+      if (notReached.length > 0) problems.push(`the job shows steps changed that the exchange never changed: ${notReached.length}`)
+    }
 
     // Apply the same desired state again.
     await sim.admin("DELETE", "/faults")
@@ -117,7 +126,10 @@ describe("SIGKILL in the middle of a 200-symbol apply", () => {
       auditOutcomes: Object.fromEntries(outcomes),
       interruptedReached: interrupted.filter((r) => reached.has(r.request.symbol)).length,
       interruptedNotReached: interrupted.filter((r) => !reached.has(r.request.symbol)).length,
-      oldJobAfterRestart: `${oldJob.status} ${oldJob.json?._tag ?? oldJob.json?.state ?? ""}`,
+      oldJobAfterRestart: `${oldJob.status} ${oldJob.json?.state ?? oldJob.json?._tag ?? ""}`,
+      oldJobSteps: Object.fromEntries(
+        [...(oldJob.json?.steps ?? []).reduce((m: Map<string, number>, st: any) => m.set(st.outcome, (m.get(st.outcome) ?? 0) + 1), new Map())]
+      ),
       secondJobSteps: again.json.plan.steps.length,
       secondJobSummary: done.summary,
       finalChanges: sim.apiLog().length,
