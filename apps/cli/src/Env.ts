@@ -133,7 +133,11 @@ const loadProfile = (file: string, name: string) =>
     const fs = yield* FileSystem.FileSystem
     const text = yield* fs.readFileString(file).pipe(
       Effect.mapError(() =>
-        invalid("NoProfiles", `cannot read the profiles file ${file}`, `create it (see the README, "Profiles") or point ${VARS.config} at it`)
+        invalid(
+          "NoProfiles",
+          `--profile ${JSON.stringify(name)}: cannot read the profiles file ${file}`,
+          `create it (see the README, "Profiles") or point ${VARS.config} at it`
+        )
       )
     )
     const { holdsSecrets, profile } = yield* Profiles.pick(text, file, name)

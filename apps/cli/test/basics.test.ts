@@ -282,7 +282,7 @@ describe("profiles", () => {
     expect(s.stderr).not.toContain("12345")
     const missing = await run(["status", "--profile", "main"], { env: { MARGINCTL_CONFIG: join(tmp, "none.json") } })
     expect(missing.code).toBe(2)
-    expect(missing.stderr).toContain("cannot read the profiles file")
+    expect(missing.stderr).toContain(`--profile "main": cannot read the profiles file`)
   })
 })
 
