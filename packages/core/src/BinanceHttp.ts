@@ -81,7 +81,9 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     const config = yield* BinanceConfig
     const signer = yield* Signer
     const budget = yield* WeightBudget
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // No span per HTTP request: the platform's would record the full URL, which carries the signature,
+    // and the X-MBX-APIKEY header. The `BinanceHttp.<endpoint>` span around each call stands in for it.
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
     const apiKey = config.apiKey
 
     /**
@@ -112,7 +114,6 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
           Effect.flatMap((res) =>
             Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body, json: parseJson(body) }))
           ),
-          Effect.scoped,
           Effect.timeoutFail({
             duration: Duration.millis(config.requestTimeoutMs),
             onTimeout: (): BinanceError =>

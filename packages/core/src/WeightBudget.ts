@@ -113,10 +113,11 @@ export const makeMemory = (options?: { readonly limit?: number }): Effect.Effect
     const change = (f: (w: W.Window, now: number) => W.Window): Effect.Effect<void> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const next = yield* Deferred.make<void>()
+        const fiberId = yield* Effect.fiberId
+        // Most reported usage changes nothing: the next signal is only made when the window moved.
         const previous = yield* Ref.modify(state, (s) => {
           const window = f(s.window, now)
-          return window === s.window ? [null, s] : [s.changed, { window, changed: next }]
+          return window === s.window ? [null, s] : [s.changed, { window, changed: Deferred.unsafeMake<void>(fiberId) }]
         })
         if (previous !== null) yield* Deferred.succeed(previous, undefined)
       })

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import * as Catalog from "../src/Catalog.js"
 import { MarginClient } from "../src/MarginClient.js"
 import * as Signer from "../src/Signer.js"
@@ -155,7 +156,12 @@ describe("unknown outcomes are resolved by re-reading", () => {
     return Effect.gen(function*() {
       const client = yield* MarginClient
       const fiber = yield* Effect.fork(client.setMultiAssetsMode(true))
-      yield* TestClock.adjust("11 seconds")
+      // Signing is real async work (WebCrypto): the request timeout's sleep starts only after it.
+      while (!flag) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      yield* TestClock.adjust("9 seconds")
+      assert.isNull(fiber.unsafePoll()) // still waiting for the answer (timeout 10 s)
+      yield* TestClock.adjust("2 seconds")
       assert.deepStrictEqual(yield* Fiber.join(fiber), { outcome: "changed", reconciled: true })
     }).pipe(Effect.provide(clientLayer(layer)))
   })
@@ -286,5 +292,35 @@ describe("limits", () => {
       assert.deepStrictEqual(yield* client.setMarginType(BTC, "ISOLATED"), { outcome: "changed", reconciled: false })
       assert.strictEqual(posts, 3)
     }).pipe(Effect.provide(clientLayer(layer)))
+  })
+})
+
+describe("traces", () => {
+  it.effect("no span carries the signature, the signed URL, the API key or the secret", () => {
+    const { layer } = scripted((req) =>
+      req.path === Catalog.time.path ? time(0) : req.path === Catalog.accountConfig.path ? accountConfig(false) : ok
+    )
+    return Effect.gen(function*() {
+      const native = yield* Effect.tracer
+      const spans: Array<Tracer.Span> = []
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = native.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: native.context
+      })
+      yield* Effect.gen(function*() {
+        const client = yield* MarginClient
+        yield* client.getMultiAssetsMode()
+        yield* client.setMarginType(BTC, "ISOLATED")
+      }).pipe(Effect.provide(clientLayer(layer)), Effect.withTracer(recording))
+      const names = spans.map((s) => s.name)
+      assert.include(names, "BinanceHttp.accountConfig")
+      assert.include(names, "BinanceHttp.setMarginType")
+      const dump = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: [...s.attributes] })))
+      for (const secret of ["signature", "timestamp=", API_KEY, SECRET]) assert.notInclude(dump, secret)
+    })
   })
 })
