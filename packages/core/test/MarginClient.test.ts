@@ -157,8 +157,9 @@ describe("unknown outcomes are resolved by re-reading", () => {
       const client = yield* MarginClient
       const fiber = yield* Effect.fork(client.setMultiAssetsMode(true))
       // Signing is real async work (WebCrypto): the request timeout's sleep starts only after it.
-      while (!flag) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      const realSleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+      while (!flag) yield* realSleep(1)
+      yield* realSleep(10)
       yield* TestClock.adjust("9 seconds")
       assert.isNull(fiber.unsafePoll()) // still waiting for the answer (timeout 10 s)
       yield* TestClock.adjust("2 seconds")

@@ -107,14 +107,7 @@ export const validateAsset = <A extends CollateralAsset>(asset: A, path = "asset
   ]
   const sale = asset as Partial<SaleCollateral>
   if (sale.autoExchangeBidRate !== undefined) checks.push(positive(at("autoExchangeBidRate"), sale.autoExchangeBidRate))
-  if (sale.autoExchangeBidBuffer !== undefined) {
-    checks.push(
-      Either.flatMap(
-        finite(at("autoExchangeBidBuffer"), sale.autoExchangeBidBuffer),
-        (n) => (n >= 0 && n < 1 ? Either.right(n) : fail(at("autoExchangeBidBuffer"), `must be at least 0 and below 1 (got ${n})`))
-      )
-    )
-  }
+  if (sale.autoExchangeBidBuffer !== undefined) checks.push(haircutIn(at("autoExchangeBidBuffer"), sale.autoExchangeBidBuffer))
   for (const check of checks) if (Either.isLeft(check)) return Either.left(check.left)
   return Either.right(asset)
 }
