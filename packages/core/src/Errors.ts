@@ -267,9 +267,13 @@ export class DesiredStateRejected extends Schema.TaggedError<DesiredStateRejecte
   }
 }
 
-/** Signing failed: the key could not be imported or used. Never carries key material. */
+/**
+ * Signing failed: the key could not be imported or used. Never carries key material or a passphrase.
+ * "unsupported-key" also covers an encrypted key given without its passphrase and encryption schemes
+ * other than PBES2 (PBKDF2 + AES-CBC); "wrong-passphrase": the passphrase does not decrypt the key.
+ */
 export class SignerError extends Schema.TaggedError<SignerError>()("SignerError", {
-  reason: Schema.Literal("unsupported-key", "invalid-key", "sign-failed"),
+  reason: Schema.Literal("unsupported-key", "invalid-key", "wrong-passphrase", "sign-failed"),
   detail: Schema.String
 }) {
   get message() {

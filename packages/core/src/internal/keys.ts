@@ -1,7 +1,8 @@
 /**
  * Key handling shared by the Signer and the Verifier: base64 and hex codecs, PEM parsing, a minimal
  * DER reader (enough to find a key's AlgorithmIdentifier OID), the PKCS#1 → PKCS#8 / SPKI wrap and
- * the WebCrypto import. Error details name PEM labels and OIDs only, never key bytes.
+ * the WebCrypto import. Error details name PEM labels and OIDs only, never key bytes. Encrypted
+ * PKCS#8 keys are decrypted in `encryptedKey.ts`.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -51,13 +52,15 @@ export const hexToBytes = (hex: string): Bytes | undefined => {
 // ---------------------------------------------------------------------------------------------
 // DER
 
-interface Tlv {
+/** @internal A DER element: its tag and where its contents start and end. */
+export interface Tlv {
   readonly tag: number
   readonly start: number
   readonly end: number
 }
 
-const readTlv = (der: Uint8Array, at: number): Tlv | undefined => {
+/** @internal The DER element at `at`; `undefined` when it does not fit in `der`. */
+export const readTlv = (der: Uint8Array, at: number): Tlv | undefined => {
   const tag = der[at]
   let length = der[at + 1]
   if (tag === undefined || length === undefined) return undefined
@@ -73,7 +76,8 @@ const readTlv = (der: Uint8Array, at: number): Tlv | undefined => {
   return end <= der.length ? { tag, start, end } : undefined
 }
 
-const decodeOid = (bytes: Uint8Array): string => {
+/** @internal The dotted form of an OBJECT IDENTIFIER's contents. */
+export const decodeOid = (bytes: Uint8Array): string => {
   const arcs: Array<number> = []
   let value = 0
   for (const byte of bytes) {
@@ -88,8 +92,8 @@ const decodeOid = (bytes: Uint8Array): string => {
   return [...head, ...arcs].join(".")
 }
 
-/** The AlgorithmIdentifier OID of a PKCS#8 PrivateKeyInfo or of an SPKI SubjectPublicKeyInfo. */
-const algorithmOid = (der: Uint8Array, format: "pkcs8" | "spki"): string | undefined => {
+/** @internal The AlgorithmIdentifier OID of a PKCS#8 PrivateKeyInfo or of an SPKI SubjectPublicKeyInfo. */
+export const algorithmOid = (der: Uint8Array, format: "pkcs8" | "spki"): string | undefined => {
   const outer = readTlv(der, 0)
   if (outer?.tag !== 0x30 || outer.end !== der.length) return undefined
   let at = outer.start
@@ -158,6 +162,15 @@ export interface KeyMaterial {
   readonly der: Bytes
 }
 
+/** @internal An encrypted PKCS#8 key (EncryptedPrivateKeyInfo DER), to decrypt with its passphrase. */
+export interface EncryptedKeyMaterial {
+  readonly format: "encrypted"
+  readonly der: Bytes
+}
+
+/** @internal How to turn a key this module cannot read into one it can (PBES2, AES-256-CBC). */
+export const CONVERT_HINT = "convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key-pkcs8.pem`"
+
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/
 
 /** @internal */
@@ -166,7 +179,8 @@ export const isPem = (text: string): boolean => text.includes("-----BEGIN ")
 const invalid = (detail: string) => Either.left(new SignerError({ reason: "invalid-key", detail }))
 const unsupported = (detail: string) => Either.left(new SignerError({ reason: "unsupported-key", detail }))
 
-const fromKeyInfo = (der: Bytes, format: "pkcs8" | "spki"): Either.Either<KeyMaterial, SignerError> => {
+/** @internal The key in a PKCS#8 PrivateKeyInfo or an SPKI SubjectPublicKeyInfo, by its algorithm OID. */
+export const fromKeyInfo = (der: Bytes, format: "pkcs8" | "spki"): Either.Either<KeyMaterial, SignerError> => {
   const oid = algorithmOid(der, format)
   if (oid === undefined) {
     return invalid(`the PEM body is not a ${format === "pkcs8" ? "PKCS#8 private" : "SPKI public"} key`)
@@ -179,22 +193,32 @@ const fromKeyInfo = (der: Bytes, format: "pkcs8" | "spki"): Either.Either<KeyMat
 
 /**
  * @internal
- * Parses a PEM key (`-----BEGIN PRIVATE KEY-----` / `RSA PRIVATE KEY` for "private", `PUBLIC KEY` /
- * `RSA PUBLIC KEY` for "public"). Accepts literal `\n` sequences and CRLF line ends.
+ * Reads a PEM key (`-----BEGIN PRIVATE KEY-----` / `RSA PRIVATE KEY` / `ENCRYPTED PRIVATE KEY` for
+ * "private", `PUBLIC KEY` / `RSA PUBLIC KEY` for "public"). Accepts literal `\n` sequences and CRLF
+ * line ends. An encrypted PKCS#8 key comes back still encrypted; OpenSSL's legacy encrypted PEM
+ * (`Proc-Type: 4,ENCRYPTED` headers) is refused with the command that converts it.
  */
-export const parsePem = (text: string, kind: "private" | "public"): Either.Either<KeyMaterial, SignerError> => {
+export const readPem = (
+  text: string,
+  kind: "private" | "public"
+): Either.Either<KeyMaterial | EncryptedKeyMaterial, SignerError> => {
   const match = PEM.exec(text.replace(/\\r\\n|\\n/g, "\n"))
   if (match === null) return invalid(`not a PEM ${kind} key (expected -----BEGIN ${kind.toUpperCase()} KEY-----)`)
   const label = match[1] ?? ""
   const lines = (match[2] ?? "").split(/\r?\n|\r/).map((line) => line.trim()).filter((line) => line.length > 0)
   const headers = lines.filter((line) => line.includes(":"))
-  if (label === "ENCRYPTED PRIVATE KEY" || headers.some((line) => /ENCRYPTED/i.test(line))) {
-    return unsupported("the PEM private key is encrypted; decrypt it with its passphrase first")
+  if (headers.some((line) => /ENCRYPTED/i.test(line))) {
+    return unsupported(
+      `the ${label} PEM uses OpenSSL's legacy encryption (Proc-Type: 4,ENCRYPTED), which cannot be decrypted here; ` +
+        `${CONVERT_HINT} (it asks for the old passphrase and a new one)`
+    )
   }
   const der = base64ToBytes(lines.filter((line) => !line.includes(":")).join("").replace(/\s+/g, ""))
   if (der === undefined) return invalid(`the ${label} PEM body is not valid base64`)
   const pkcs1 = readTlv(der, 0)?.tag === 0x30
   switch (`${kind}:${label}`) {
+    case "private:ENCRYPTED PRIVATE KEY":
+      return Either.right({ format: "encrypted", der })
     case "private:PRIVATE KEY":
       return fromKeyInfo(der, "pkcs8")
     case "public:PUBLIC KEY":
@@ -209,6 +233,20 @@ export const parsePem = (text: string, kind: "private" | "public"): Either.Eithe
   }
   return unsupported(`PEM ${label} is not supported; expected -----BEGIN ${kind.toUpperCase()} KEY-----`)
 }
+
+/**
+ * @internal
+ * `readPem` for keys usable as they are: an encrypted key fails with "unsupported-key" (decrypting
+ * it needs its passphrase and WebCrypto, see `encryptedKey.ts`).
+ */
+export const parsePem = (text: string, kind: "private" | "public"): Either.Either<KeyMaterial, SignerError> =>
+  Either.flatMap(
+    readPem(text, kind),
+    (key) =>
+      key.format === "encrypted"
+        ? unsupported("the PEM private key is encrypted (ENCRYPTED PRIVATE KEY); its passphrase is needed to decrypt it")
+        : Either.right(key)
+  )
 
 // ---------------------------------------------------------------------------------------------
 // WebCrypto
