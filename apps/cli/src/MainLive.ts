@@ -7,19 +7,18 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import * as BinanceConfig from "@marginctl/core/BinanceConfig"
-import { BinanceHttp } from "@marginctl/core/BinanceHttp"
-import type { InvalidInput, SignerError } from "@marginctl/core/Errors"
-import { MarginClient } from "@marginctl/core/MarginClient"
+import type { BinanceHttp } from "@marginctl/core/BinanceHttp"
+import * as Client from "@marginctl/core/Client"
+import { InvalidInput } from "@marginctl/core/Errors"
+import type { MarginClient } from "@marginctl/core/MarginClient"
 import * as Signer from "@marginctl/core/Signer"
-import * as WeightBudget from "@marginctl/core/WeightBudget"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { Target } from "./Env.js"
+import { type Target, VARS } from "./Env.js"
 import { plain } from "./Output.js"
 
 const strip = (args: ReadonlyArray<unknown>, stream: NodeJS.WriteStream) =>
@@ -43,20 +42,24 @@ export const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, Nod
 /** Unsigned calls (`marginctl time`) still build a signer; this placeholder never signs anything. */
 const NO_KEY = Redacted.make("none")
 
-/** The core's client for one target (its own weight budget and server clock). */
-export const clientLayer = (
-  target: Target
-): Layer.Layer<MarginClient | BinanceHttp, InvalidInput | SignerError> =>
-  MarginClient.DefaultWithoutDependencies.pipe(
-    Layer.provideMerge(BinanceHttp.Default),
-    Layer.provide(Layer.mergeAll(
-      BinanceConfig.layer({
-        baseUrl: target.baseUrl,
-        apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
-        recvWindow: target.recvWindow
-      }),
-      Signer.layer(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
-      WeightBudget.layerMemory(),
-      NodeHttpClient.layer
-    ))
+/** The core's option names as the CLI's user knows them. */
+const CLI_NAMES: Record<string, string> = {
+  target: "--base-url",
+  apiKey: VARS.apiKey,
+  secret: VARS.apiSecret,
+  privateKey: VARS.privateKeyFile,
+  passphrase: VARS.passphrase,
+  recvWindow: "--recv-window"
+}
+
+/** The core's client for one target (its own weight budget and server clock), over Node's HTTP client. */
+export const clientLayer = (target: Target): Layer.Layer<MarginClient | BinanceHttp, InvalidInput> =>
+  Client.layer({
+    target: target.baseUrl,
+    apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
+    ...Client.credentialOptions(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
+    recvWindow: target.recvWindow
+  }).pipe(
+    Layer.mapError((e) => new InvalidInput({ ...e, field: CLI_NAMES[e.field] ?? e.field })),
+    Layer.provide(NodeHttpClient.layer)
   )

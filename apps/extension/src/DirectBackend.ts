@@ -3,10 +3,9 @@
  * WebCrypto, spending from a weight budget shared by every account on the same Binance host.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as BinanceConfig from "@marginctl/core/BinanceConfig"
+import * as Client from "@marginctl/core/Client"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import * as Planner from "@marginctl/core/Planner"
-import * as Signer from "@marginctl/core/Signer"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
 import { WeightBudget, type WeightBudgetShape } from "@marginctl/core/WeightBudget"
 import * as Context from "effect/Context"
@@ -48,18 +47,12 @@ export const make = (
   Effect.gen(function*() {
     const host = hostOf(account.baseUrl)
     const binance = (e: Parameters<typeof fromBinance>[0]) => fromBinance(e, host)
-    const signer = account.keyType === "HMAC" ? Signer.hmac(credentials.key) : Signer.privateKey(credentials.key)
-    const layer = MarginClient.Default.pipe(
-      Layer.provide(Layer.mergeAll(
-        BinanceConfig.layer({ baseUrl: account.baseUrl, apiKey: credentials.apiKey }),
-        Signer.layer(signer),
-        Layer.succeed(WeightBudget, budget),
-        FetchHttpClient.layer
-      ))
-    )
-    const context = yield* Layer.build(layer).pipe(
-      Effect.mapError((e) => (e._tag === "InvalidInput" ? fromInvalidInput(e) : binance(e)))
-    )
+    const layer = Client.layerSharedBudget({
+      target: account.baseUrl,
+      apiKey: credentials.apiKey,
+      ...(account.keyType === "HMAC" ? { secret: credentials.key } : { privateKey: credentials.key })
+    }).pipe(Layer.provide(Layer.mergeAll(Layer.succeed(WeightBudget, budget), FetchHttpClient.layer)))
+    const context = yield* Layer.build(layer).pipe(Effect.mapError(fromInvalidInput))
     const client = Context.get(context, MarginClient)
     const snapshot = Effect.mapError(client.getAccountSnapshot, binance)
 

@@ -7,8 +7,8 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as BinanceConfig from "@marginctl/core/BinanceConfig"
 import { BinanceHttp } from "@marginctl/core/BinanceHttp"
+import * as Client from "@marginctl/core/Client"
 import type { BinanceError } from "@marginctl/core/Errors"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import type { ServerClockShape } from "@marginctl/core/ServerClock"
@@ -57,33 +57,26 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | BudgetSto
           shared = { upstream, budget: yield* store.make(a.upstreamKey) }
           budgets.set(a.upstreamKey, shared)
         }
-        const signer = yield* Signer.make(a.credentials).pipe(
-          Effect.mapError((e) => new ConfigError({ field: `accounts[${i}]`, message: `key of ${a.name}: ${e.message}` }))
-        )
         const http = HttpClient.tap(upstreamHttp, (res) => Effect.sync(() => metrics.upstream(upstream, res.status)))
         const context = yield* Layer.build(
-          MarginClient.DefaultWithoutDependencies.pipe(
-            Layer.provideMerge(BinanceHttp.Default),
-            Layer.provide(Layer.mergeAll(
-              BinanceConfig.layer({
-                baseUrl: a.baseUrl,
-                apiKey: a.apiKey,
-                recvWindow: a.recvWindow,
-                maxBudgetWaitMs: config.maxBudgetWaitMs,
-                requestTimeoutMs: config.requestTimeoutMs
-              }),
-              Layer.succeed(Signer.Signer, signer),
-              Layer.succeed(WeightBudget.WeightBudget, shared.budget),
-              Layer.succeed(HttpClient.HttpClient, http)
-            ))
-          )
+          Client.layerSharedBudget({
+            target: a.baseUrl,
+            apiKey: a.apiKey,
+            ...Client.credentialOptions(a.credentials),
+            recvWindow: a.recvWindow,
+            requestTimeoutMs: config.requestTimeoutMs,
+            budget: { maxWaitMs: config.maxBudgetWaitMs }
+          }).pipe(Layer.provide(Layer.mergeAll(
+            Layer.succeed(WeightBudget.WeightBudget, shared.budget),
+            Layer.succeed(HttpClient.HttpClient, http)
+          )))
         ).pipe(Effect.mapError((e) => new ConfigError({ field: `accounts[${i}]`, message: `${a.name}: ${e.message}` })))
         const client = Context.get(context, MarginClient)
         list.push({
           name: a.name,
           upstream,
           upstreamKey: a.upstreamKey,
-          keyType: signer.keyType,
+          keyType: Context.get(context, Signer.Signer).keyType,
           client,
           clock: Context.get(context, BinanceHttp).clock,
           budget: shared.budget
