@@ -1,7 +1,8 @@
 /**
  * Builds the Manifest V3 extension into dist/: popup.html, options.html (with their scripts and styles
  * under assets/), the module service worker at dist/background.js (fixed name: the manifest points at
- * it) and public/ (manifest.json, icons) copied as is.
+ * it) and public/ (manifest.json, icons) copied as is, except that dist/manifest.json gets its `version`
+ * from package.json (manifest.config.ts).
  *
  * Two passes (Vite environments, built in order by `vite build`): `pages` builds options.html and the
  * worker; `popup` builds popup.html alone. Shared chunks of one multi-entry build are tree-shaken for
@@ -10,6 +11,7 @@
  */
 import { resolve } from "node:path"
 import { defineConfig, type BuildEnvironmentOptions } from "vite"
+import { manifestVersion } from "./manifest.config.js"
 
 const root = import.meta.dirname
 
@@ -35,6 +37,7 @@ export default defineConfig({
   root,
   base: "./",
   publicDir: "public",
+  plugins: [manifestVersion(root)],
   environments: {
     pages: {
       consumer: "client",

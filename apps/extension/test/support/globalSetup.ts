@@ -1,6 +1,7 @@
 /**
  * Builds dist/ when it is missing or older than any source the extension is made of (its own src,
- * pages, public files and config, and the core and gateway-api sources it bundles).
+ * pages, public files and config, package.json (the manifest's version), and the core and gateway-api
+ * sources it bundles).
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
@@ -29,6 +30,9 @@ export default function setup(): void {
     join(app, "popup.html"),
     join(app, "options.html"),
     join(app, "vite.config.ts"),
+    join(app, "manifest.config.ts"),
+    // The manifest's version is package.json's.
+    join(app, "package.json"),
     join(app, "../../packages/core/src"),
     join(app, "../../packages/gateway-api/src")
   ]
