@@ -1,6 +1,6 @@
 // `pnpm test`: installs what is missing, builds the bundles the tests run as processes, runs every
-// test once with vitest (the packages' tests, then the reliability suite of reliability/), and ends
-// with the plain line "N passed, N failed" over both.
+// test once with vitest (the packages' tests, then the reliability suite of reliability/, then the
+// release suite of release/), and ends with the plain line "N passed, N failed" over all three.
 //
 //   pnpm test                 everything
 //   pnpm test -t "planner"    extra arguments go to vitest, for the packages' tests only
@@ -28,16 +28,22 @@ const status = run("pnpm", ["exec", "vitest", "run", "--reporter=default", "--re
 let { passed, failed } = vitestCounts(results, status)
 let ok = status === 0 && failed === 0
 
-if (process.argv.length <= 2) {
-  console.log("\nreliability suite (reliability/, see RELIABILITY.md)")
-  const counts = "test-results/reliability/counts.json"
+/** Runs a suite script that writes its counts to a file, and adds them. */
+const suite = (title, script, args, counts) => {
+  console.log(`\n${title}`)
   rmSync(counts, { force: true })
-  const suite = run("node", ["scripts/reliability.mjs", "--no-build", "--no-report"])
+  const status = run("node", [script, "--no-build", ...args])
   const c = existsSync(counts) ? JSON.parse(readFileSync(counts, "utf8")) : { passed: 0, failed: 1 }
   passed += c.passed
   failed += c.failed
-  if (suite !== 0 && c.failed === 0) failed += 1
-  ok = ok && suite === 0
+  if (status !== 0 && c.failed === 0) failed += 1
+  ok = ok && status === 0
+}
+
+if (process.argv.length <= 2) {
+  suite("reliability suite (reliability/, see RELIABILITY.md)", "scripts/reliability.mjs", ["--no-report"], "test-results/reliability/counts.json")
+  const releaseCounts = "test-results/release/counts.json"
+  suite("release suite (release/: publish to a local registry, install, use)", "scripts/release-suite.mjs", ["--counts", releaseCounts], releaseCounts)
 }
 
 console.log(`${passed} passed, ${failed} failed`)

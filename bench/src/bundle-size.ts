@@ -33,23 +33,14 @@ const ENTRIES: ReadonlyArray<{
   readonly browser: boolean
 }> = [
   {
-    name: "marginctl core (MarginClient + FetchHttpClient)",
+    name: "marginctl core (Client.layer + FetchHttpClient)",
     file: "marginctl.ts",
     peer: false,
     browser: true,
     code: `import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as BinanceConfig from "@marginctl/core/BinanceConfig"
-import { MarginClient } from "@marginctl/core/MarginClient"
-import * as Signer from "@marginctl/core/Signer"
-import * as WeightBudget from "@marginctl/core/WeightBudget"
+import * as Client from "@marginctl/core/Client"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-export const live = MarginClient.Default.pipe(Layer.provide(Layer.mergeAll(
-  BinanceConfig.layer({ baseUrl: "https://fapi.binance.com", apiKey: Redacted.make("k") }),
-  Signer.layer(Signer.hmac(Redacted.make("s"))),
-  WeightBudget.layerMemory(),
-  FetchHttpClient.layer
-)))
+export const live = Client.layer({ target: "prod", apiKey: "k", secret: "s" }).pipe(Layer.provide(FetchHttpClient.layer))
 `
   },
   {

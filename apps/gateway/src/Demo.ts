@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as crypto from "node:crypto"
+import * as fs from "node:fs"
 import * as SimServer from "@marginctl/simulator/Server"
 import * as Config from "./Config.js"
 
@@ -53,9 +54,13 @@ export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.S
     return { config, token, sim, apiKey, apiSecret }
   })
 
-/** What `pnpm start` prints once the gateway listens. */
+/** The CLI as the user has it: the repository's build under `pnpm start`, the installed bin otherwise. */
+const cliCommand = (): string => (fs.existsSync("apps/cli/dist/marginctl.js") ? "node apps/cli/dist/marginctl.js" : "npx marginctl")
+
+/** What `pnpm start` and `marginctl-gateway --demo` print once the gateway listens. */
 export const banner = (demo: Demo, url: string): string => {
   const t = demo.token
+  const cli = cliCommand()
   const acc = `${url}/v1/accounts/demo`
   return [
     `marginctl gateway (demo) listening on ${url}`,
@@ -74,8 +79,8 @@ export const banner = (demo: Demo, url: string): string => {
     "",
     "the CLI, straight against the simulator (demo keys, simulator only):",
     `  export BINANCE_API_KEY=${demo.apiKey} BINANCE_API_SECRET=${demo.apiSecret}`,
-    `  node apps/cli/dist/marginctl.js multi-assets get --base-url ${demo.sim.url}`,
-    `  node apps/cli/dist/marginctl.js plan --multi-assets on --base-url ${demo.sim.url}`,
+    `  ${cli} multi-assets get --base-url ${demo.sim.url}`,
+    `  ${cli} plan --multi-assets on --base-url ${demo.sim.url}`,
     ""
   ].join("\n")
 }
