@@ -8,10 +8,11 @@
 // warm-up rounds, median and min wall time. `marginctl multi-assets get` runs against a simulator
 // this script starts (`marginctl sim --port 0`). Peak RSS: /usr/bin/time -v when present, otherwise
 // process.resourceUsage().maxRSS reported by the child at exit. Prints a markdown table.
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { startCliSimulator } from "./cli-simulator.mjs"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = join(here, "..", "apps", "cli", "dist", "marginctl.js")
@@ -23,21 +24,7 @@ if (!existsSync(bin)) {
   process.exit(1)
 }
 
-const startSimulator = () =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "sim", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] })
-    let out = ""
-    child.stdout.on("data", (d) => {
-      out += d
-      const url = /listening on (\S+)/.exec(out)?.[1]
-      const key = /API key: (\S+)/.exec(out)?.[1]
-      const secret = /Secret: +(\S+)/.exec(out)?.[1]
-      if (url && key && secret) resolve({ child, url, key, secret })
-    })
-    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}:\n${out}`)))
-  })
-
-const sim = await startSimulator()
+const sim = await startCliSimulator(bin)
 const env = {
   ...process.env,
   MARGINCTL_SIM_URL: sim.url,

@@ -1,11 +1,11 @@
 // `pnpm bench`: builds what the benchmarks need, bundles bench/src/*.ts with esbuild into bench/.out/,
 // runs every benchmark (each writes JSON: its markdown section and its summary rows), runs the other
-// apps' bench scripts when they exist (bench/cli-startup.mjs, bench/gateway-load.mjs,
+// apps' bench scripts when they exist (bench/cli-startup.mjs, bench/install-size.mjs, bench/gateway-load.mjs,
 // bench/extension-bundle.mjs), and writes BENCHMARKS.md with the machine, date, command, one section
 // per benchmark and a summary table: each row as a ratio to the best peer, and a plain list of the
 // rows where marginctl is not better.
 //
-//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,extension-bundle,gateway-load,simulator-throughput]
+//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,install-size,extension-bundle,gateway-load,simulator-throughput]
 //              [--full] [--no-build] [--output BENCHMARKS.md]
 //
 //   --quick     smaller runs (preliminary numbers; the file says so)
@@ -58,7 +58,7 @@ const run = (cmd, args, options = {}) => spawnSync(cmd, args, { cwd: root, stdio
 const needs = {
   simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput"].some(wanted),
   gateway: ["read-weight", "gateway-load"].some(wanted),
-  cli: wanted("cli-startup"),
+  cli: wanted("cli-startup") || wanted("install-size"),
   extension: wanted("extension-bundle")
 }
 if (!flag("no-build")) {
@@ -270,6 +270,12 @@ if (wanted("bulk-margin-type")) sections.push(runOwn("bulk-margin-type", full ? 
 if (wanted("bundle-size")) sections.push(runOwn("bundle-size"))
 if (wanted("cli-startup")) {
   sections.push(runExternal("cli-startup", "cli-startup.mjs", "CLI start-up", quick ? ["--runs", "5"] : [], parseCliStartup, pending("CLI start-up")))
+}
+if (wanted("install-size")) {
+  // Prints a BenchResult as JSON: no table parser needed.
+  sections.push(runExternal("install-size", "install-size.mjs", "Install size and start-up from npm", quick ? ["--runs", "3"] : [], () => {
+    throw new Error("expected JSON")
+  }, pending("install size")))
 }
 if (wanted("extension-bundle")) {
   sections.push(runExternal("extension-bundle", "extension-bundle.mjs", "Extension bundle", quick ? ["--runs", "3"] : [], parseExtension, pending("extension bundle size")))

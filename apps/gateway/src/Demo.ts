@@ -54,8 +54,12 @@ export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.S
     return { config, token, sim, apiKey, apiSecret }
   })
 
-/** The CLI as the user has it: the repository's build under `pnpm start`, the installed bin otherwise. */
-const cliCommand = (): string => (fs.existsSync("apps/cli/dist/marginctl.js") ? "node apps/cli/dist/marginctl.js" : "npx marginctl")
+/**
+ * The CLI as the user has it: the repository's build when this gateway runs from a clone (apps/gateway
+ * beside apps/cli, as under `pnpm start`), the installed bin otherwise.
+ */
+const cliCommand = (): string =>
+  fs.existsSync(new URL("../../cli/dist/marginctl.js", import.meta.url)) ? "node apps/cli/dist/marginctl.js" : "npx marginctl"
 
 /** What `pnpm start` and `marginctl-gateway --demo` print once the gateway listens. */
 export const banner = (demo: Demo, url: string): string => {

@@ -9,24 +9,10 @@ import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import { execFileSync } from "node:child_process"
 import { createDecipheriv, pbkdf2Sync } from "node:crypto"
-import { readFileSync } from "node:fs"
 import type { SignerError } from "../src/Errors.js"
 import * as Signer from "../src/Signer.js"
+import { ED25519_PRIVATE, RSA_PRIVATE, type Vectors, vectors } from "./support/Vectors.js"
 
-interface Vectors {
-  readonly cases: ReadonlyArray<{
-    readonly payload: string
-    readonly rsaSha256Base64: string
-    readonly ed25519Base64: string
-  }>
-}
-
-// /work/shared/vectors, by relative path from this file.
-const SIGNATURES = new URL("../../../../shared/vectors/signatures.json", import.meta.url)
-const vectorFile = (name: string) => readFileSync(new URL(name, SIGNATURES), "utf8")
-const vectors: Vectors = JSON.parse(readFileSync(SIGNATURES, "utf8"))
-const RSA_PRIVATE = vectorFile("rsa-test-private.pem")
-const ED25519_PRIVATE = vectorFile("ed25519-test-private.pem")
 
 const PASSPHRASE = "correct horse battery staple"
 const WRONG = "correct horse battery stapler"

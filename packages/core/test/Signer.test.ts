@@ -3,33 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto"
-import { readFileSync } from "node:fs"
 import type { SignerError } from "../src/Errors.js"
 import * as Signer from "../src/Signer.js"
 import * as Verifier from "../src/Verifier.js"
+import { RSA_PRIVATE, RSA_PUBLIC, ED25519_PRIVATE, ED25519_PUBLIC, HMAC_SECRET, vectors } from "./support/Vectors.js"
 
-interface Vectors {
-  readonly keys: { readonly hmacSecret: string }
-  readonly officialExamples: ReadonlyArray<
-    { readonly hmacSecret: string; readonly payload: string; readonly hmacSha256Hex: string }
-  >
-  readonly cases: ReadonlyArray<{
-    readonly payload: string
-    readonly hmacSha256Hex: string
-    readonly rsaSha256Base64: string
-    readonly ed25519Base64: string
-  }>
-}
-
-// /work/shared/vectors, by relative path from this file.
-const SIGNATURES = new URL("../../../../shared/vectors/signatures.json", import.meta.url)
-const vectorFile = (name: string) => readFileSync(new URL(name, SIGNATURES), "utf8")
-const vectors: Vectors = JSON.parse(readFileSync(SIGNATURES, "utf8"))
-const RSA_PRIVATE = vectorFile("rsa-test-private.pem")
-const RSA_PUBLIC = vectorFile("rsa-test-public.pem")
-const ED25519_PRIVATE = vectorFile("ed25519-test-private.pem")
-const ED25519_PUBLIC = vectorFile("ed25519-test-public.pem")
-const HMAC_SECRET = vectors.keys.hmacSecret
 
 const hmacSigner = (secret: string) => Signer.make(Signer.hmac(Redacted.make(secret)))
 const pemSigner = (pem: string) => Signer.make(Signer.privateKey(Redacted.make(pem)))
