@@ -132,6 +132,15 @@ describe("input validation names the field and the accepted values", () => {
     expect(error.message).toContain("got \"btc-usdt\"")
   })
 
+  it("an unknown option, where the command also takes symbols", async () => {
+    for (const args of [["plan", "--multi-assets", "on", "--bogus"], ["margin-type", "set", "ISOLATED", "BTCUSDT", "--bogus=1"], ["margin-type", "get", "-x"]]) {
+      const r = await run([...args, "--env", "sim"])
+      expect(r.code, args.join(" ")).toBe(2)
+      expect(r.stderr).toContain(`invalid option: expected an option the command lists in --help (unknown option); got "${args.at(-1)}"`)
+      expect(r.stderr).not.toContain("invalid symbol")
+    }
+  })
+
   it("symbols and --all together, or neither", async () => {
     expect((await run(["margin-type", "set", "CROSSED", "BTCUSDT", "--all", "--env", "sim"])).code).toBe(2)
     const r = await run(["margin-type", "set", "CROSSED", "--env", "sim"])

@@ -147,13 +147,19 @@ export const parseOnOff = (raw: string, field: string): Effect.Effect<boolean, I
     onRight: Effect.succeed
   })
 
-/** Parses symbols typed by a person (trimmed, upper-cased), without duplicates. */
+/**
+ * Parses symbols typed by a person (trimmed, upper-cased), without duplicates. @effect/cli hands an
+ * option it does not know to the repeated SYMBOL argument; no symbol starts with "-", so such an
+ * argument is refused as the unknown option it is.
+ */
 export const parseSymbols = (raws: ReadonlyArray<string>): Effect.Effect<Array<Domain.SymbolId>, InvalidInput> =>
   Effect.forEach(raws, (raw) =>
-    Either.match(Schema.decodeUnknownEither(Domain.SymbolFromInput)(raw), {
-      onLeft: () => Effect.fail(new InvalidInput({ field: "symbol", accepted: Domain.SYMBOL_ACCEPTED, received: JSON.stringify(raw) })),
-      onRight: Effect.succeed
-    })).pipe(Effect.map((symbols) => [...new Set(symbols)]))
+    raw.startsWith("-")
+      ? Effect.fail(new InvalidInput({ field: "option", accepted: "an option the command lists in --help (unknown option)", received: JSON.stringify(raw) }))
+      : Either.match(Schema.decodeUnknownEither(Domain.SymbolFromInput)(raw), {
+        onLeft: () => Effect.fail(new InvalidInput({ field: "symbol", accepted: Domain.SYMBOL_ACCEPTED, received: JSON.stringify(raw) })),
+        onRight: Effect.succeed
+      })).pipe(Effect.map((symbols) => [...new Set(symbols)]))
 
 export const parseConcurrency = (n: number): Effect.Effect<number, InvalidInput> =>
   Number.isInteger(n) && n >= 1 && n <= 20
