@@ -12,9 +12,7 @@
 import type { AuditAction, AuditOutcome, AuditPage, AuditRow } from "@marginctl/gateway-api/Audit"
 import type { JobEvent, JobState } from "@marginctl/gateway-api/Jobs"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { GatewayConfig } from "./Config.js"
+import type * as Effect from "effect/Effect"
 
 export interface AuditStart {
   readonly token: string
@@ -282,16 +280,3 @@ export const page = (rows: ReadonlyArray<RawRow>, limit: number): AuditPage => {
   const shown = rows.slice(0, limit).map(toRow)
   return { rows: shown, nextCursor: rows.length > limit ? String(shown[shown.length - 1]!.id) : null }
 }
-
-/** SQLite under the data directory, or PostgreSQL when configured. */
-export const layer: Layer.Layer<AuditStore, Error, GatewayConfig> = Layer.unwrapEffect(
-  Effect.gen(function*() {
-    const config = yield* GatewayConfig
-    if (config.audit.store === "postgres") {
-      const { layerPostgres } = yield* Effect.promise(() => import("./audit/Postgres.js"))
-      return layerPostgres(config.audit.url, config.instance)
-    }
-    const { layerSqlite } = yield* Effect.promise(() => import("./audit/Sqlite.js"))
-    return layerSqlite(`${config.dataDir}/audit.sqlite`, config.instance)
-  })
-)

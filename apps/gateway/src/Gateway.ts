@@ -7,7 +7,8 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Accounts from "./Accounts.js"
-import * as AuditStore from "./AuditStore.js"
+import * as AuditLive from "./audit/Live.js"
+import { AuditStore } from "./AuditStore.js"
 import * as Budgets from "./Budgets.js"
 import * as Changes from "./Changes.js"
 import * as HotPath from "./HotPath.js"
@@ -23,7 +24,7 @@ import * as ReadCache from "./ReadCache.js"
  */
 const recoverAudit = Layer.effectDiscard(
   Effect.gen(function*() {
-    const audit = yield* AuditStore.AuditStore
+    const audit = yield* AuditStore
     const n = yield* audit.markInterrupted
     if (n > 0) yield* Effect.logWarning(`audit: ${n} change attempt(s) left unfinished by a previous run marked interrupted`)
     const jobs = yield* audit.markJobsInterrupted
@@ -34,7 +35,7 @@ const recoverAudit = Layer.effectDiscard(
 export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
   const base = Layer.mergeAll(
     ReadCache.layer,
-    Layer.provideMerge(recoverAudit, AuditStore.layer),
+    Layer.provideMerge(recoverAudit, AuditLive.layer),
     Accounts.layer.pipe(Layer.provide(Budgets.layer), Layer.provide(upstream))
   ).pipe(Layer.provideMerge(Metrics.layer))
   return Layer.mergeAll(Jobs.layer, HotPath.layer).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(base))))
