@@ -168,6 +168,26 @@ describe("published to a registry and installed with npm", () => {
       }
     })
 
+    it("run every shell command of the libraries' READMEs (installs, and the simulator's bin until it listens)", async () => {
+      const commands = blocks
+        .filter((b) => b.lang === "sh" && b.readme.startsWith("packages/"))
+        .flatMap((b) => b.code.split("\n").map((l) => ({ at: `${b.readme}:${b.line}`, line: l.replace(/#.*$/, "").trim() })))
+        .filter((c) => c.line !== "")
+      expect(commands.length).toBeGreaterThanOrEqual(4)
+      for (const { at, line } of commands) {
+        const [cmd, ...args] = line.split(/\s+/)
+        if (cmd === "npm") {
+          expect(args[0], at).toBe("install")
+          consumer.exec("npm", [...args, "--no-save"], { timeoutMs: 300_000 })
+        } else {
+          expect(cmd, at).toBe("npx")
+          // A fixed port could be taken on this machine: any free one proves the same.
+          const server = await serve("npx", args.map((a) => (a === "8080" ? "0" : a)), { cwd: consumer.dir, env: consumer.env, ready: /listening on http/ })
+          await server.stop()
+        }
+      }
+    })
+
     it("parse every JSON block", () => {
       const json = blocks.filter((b) => b.lang === "json" || b.lang === "jsonc")
       expect(json.length).toBeGreaterThan(0)

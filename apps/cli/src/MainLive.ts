@@ -12,6 +12,7 @@ import * as Client from "@marginctl/core/Client"
 import { InvalidInput } from "@marginctl/core/Errors"
 import type { MarginClient } from "@marginctl/core/MarginClient"
 import * as Signer from "@marginctl/core/Signer"
+import * as Arr from "effect/Array"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -19,10 +20,10 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { type Target, VARS } from "./Env.js"
-import { plain } from "./Output.js"
+import * as Output from "./Output.js"
 
 const strip = (args: ReadonlyArray<unknown>, stream: NodeJS.WriteStream) =>
-  args.map((a) => (typeof a === "string" ? plain(a, stream) : a))
+  args.map((a) => (typeof a === "string" ? Output.plain(a, stream) : a))
 
 /** Help and parse errors from @effect/cli without colour codes when piped. */
 const PlainConsole = Layer.unwrapEffect(
@@ -34,8 +35,19 @@ const PlainConsole = Layer.unwrapEffect(
     }))
 )
 
-/** Logs (`--log-level debug`) go to stderr, so stdout stays one JSON object with --json. */
-const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+/**
+ * Logs go to stderr, so stdout stays one JSON object with --json: warnings (the core's, such as a 429
+ * being waited out) as `warning: …` lines like the CLI's own, the rest (`--log-level debug`) as logfmt.
+ */
+const logfmt = Logger.withConsoleError(Logger.logfmtLogger)
+const StderrLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make((options) =>
+    options.logLevel._tag === "Warning"
+      ? void process.stderr.write(Output.warningLine(Arr.ensure(options.message).map(String).join(" ")))
+      : logfmt.log(options)
+  )
+)
 
 export const MainLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, PlainConsole, StderrLogger)
 
@@ -58,7 +70,9 @@ export const clientLayer = (target: Target): Layer.Layer<MarginClient | BinanceH
     target: target.baseUrl,
     apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
     ...Client.credentialOptions(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
-    recvWindow: target.recvWindow
+    recvWindow: target.recvWindow,
+    // A person at a terminal: a 429 is waited out as Binance asks (the core logs a warning first).
+    onRateLimited: "wait"
   }).pipe(
     Layer.mapError((e) => new InvalidInput({ ...e, field: CLI_NAMES[e.field] ?? e.field })),
     Layer.provide(NodeHttpClient.layer)

@@ -24,6 +24,9 @@ export const stdout = (line: string): Effect.Effect<void> => Effect.sync(() => v
 
 export const stderr = (line: string): Effect.Effect<void> => Effect.sync(() => void process.stderr.write(`${scrub(line)}\n`))
 
+/** The line `warn` prints, for a caller that cannot run an effect (the logger). */
+export const warningLine = (text: string): string => `${scrub(`warning: ${text}`)}\n`
+
 export const warn = (text: string): Effect.Effect<void> => stderr(`warning: ${text}`)
 
 export const isTerminal = (stream: "stdin" | "stdout"): boolean => Boolean(process[stream].isTTY)

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { InvalidInput } from "./Errors.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 
 export interface BinanceConfigShape {
   /** e.g. `https://fapi.binance.com` or the simulator's `http://127.0.0.1:PORT`; no trailing slash. */
@@ -23,6 +24,8 @@ export interface BinanceConfigShape {
   readonly clockRefreshMs: number
   /** The longest a call waits for room in the weight budget before failing with RateLimited (ms). */
   readonly maxBudgetWaitMs: number
+  /** What a 429 from the exchange does to the call that got it (see `RetryPolicy`). */
+  readonly retry: RetryPolicy.Options
 }
 
 export class BinanceConfig extends Context.Tag("@marginctl/core/BinanceConfig")<BinanceConfig, BinanceConfigShape>() {}
@@ -37,6 +40,7 @@ export interface Options {
   readonly requestTimeoutMs?: number | undefined
   readonly clockRefreshMs?: number | undefined
   readonly maxBudgetWaitMs?: number | undefined
+  readonly retry?: Partial<RetryPolicy.Options> | undefined
 }
 
 const validUrl = (raw: string): string | undefined => {
@@ -78,7 +82,8 @@ export const make = (options: Options): Effect.Effect<BinanceConfigShape, Invali
       recvWindow,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       clockRefreshMs: options.clockRefreshMs ?? 5 * 60_000,
-      maxBudgetWaitMs: options.maxBudgetWaitMs ?? 65_000
+      maxBudgetWaitMs: options.maxBudgetWaitMs ?? 65_000,
+      retry: { ...RetryPolicy.DEFAULT, ...options.retry }
     }
   })
 

@@ -3,7 +3,7 @@
  * parameters as a form body), adds `timestamp` from the server clock and `recvWindow`, signs the exact
  * bytes sent and appends `signature` last, reserves the call's weight, corrects the budget from
  * `X-MBX-USED-WEIGHT-1M`, honours 429/418, maps every failure to a typed error, resyncs the clock and
- * retries once after a -1021, and retries only what is known not to have executed.
+ * retries once after a -1021, and otherwise retries as `RetryPolicy` says.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -14,7 +14,6 @@ import * as Clock from "effect/Clock"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { BinanceConfig } from "./BinanceConfig.js"
 import * as Catalog from "./Catalog.js"
@@ -27,6 +26,7 @@ import {
   UnexpectedResponse
 } from "./Errors.js"
 import { intHeader, toQuery } from "./internal/wire.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 import * as ServerClock from "./ServerClock.js"
 import { Signer } from "./Signer.js"
 import { WeightBudget } from "./WeightBudget.js"
@@ -190,18 +190,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
         weight
       )
 
-    /**
-     * Retries only what certainly did not execute: 503 "Service Unavailable", "Internal error", -1008,
-     * reads' transport errors. Four tries in all, 200 ms → 400 ms → 800 ms apart (reference §1.3): the
-     * first wait is taken when the first try failed, the schedule drives the two after it.
-     */
-    const FIRST_RETRY = Duration.millis(200)
-    const retryPolicy = Schedule.exponential("400 millis").pipe(Schedule.intersect(Schedule.recurs(2)))
-    const retryable = (write: boolean) => (e: BinanceError): boolean =>
-      e._tag === "ServiceUnavailable"
-        ? e.reason === "unavailable" || e.reason === "internal" || e.reason === "throttled" ||
-          (!write && e.reason === "server-error")
-        : !write && e._tag === "Transport"
+    const rateLimited = RetryPolicy.onRateLimited(config.retry)
 
     const call = <E extends AnyEndpoint>(
       endpoint: E,
@@ -220,10 +209,15 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
           )
         )
         : exchange(endpoint, Effect.succeed(toQuery(pairs)), weight)
+      const transient = RetryPolicy.isTransient(write)
       return once.pipe(
         // The retry schedule is set up only once a retryable failure happened (most calls succeed).
-        Effect.catchIf(retryable(write), () =>
-          Effect.zipRight(Effect.sleep(FIRST_RETRY), Effect.retry(once, { schedule: retryPolicy, while: retryable(write) }))),
+        Effect.catchIf(transient, () =>
+          Effect.zipRight(
+            Effect.sleep(RetryPolicy.TRANSIENT_FIRST_DELAY),
+            Effect.retry(once, { schedule: RetryPolicy.transientSchedule, while: transient })
+          )),
+        rateLimited,
         Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),
         Effect.tap(() => Effect.logDebug(`${Endpoint.label(endpoint)} ok (weight ${weight})`)),
         Effect.withSpan(`BinanceHttp.${endpoint.id}`, SPAN)

@@ -20,6 +20,7 @@ import { BinanceHttp } from "./BinanceHttp.js"
 import { BASE_URLS } from "./Domain.js"
 import { InvalidInput, type SignerError } from "./Errors.js"
 import { MarginClient } from "./MarginClient.js"
+import type * as RetryPolicy from "./RetryPolicy.js"
 import * as Signer from "./Signer.js"
 import * as WeightBudget from "./WeightBudget.js"
 
@@ -45,6 +46,12 @@ export interface Options {
   /** How long one HTTP call may take before it is abandoned (ms, default 10000). */
   readonly requestTimeoutMs?: number | undefined
   readonly budget?: BudgetOptions | undefined
+  /**
+   * A 429 from the exchange: `"fail"` (default) hands `RateLimited` to the caller; `"wait"` waits as
+   * long as Binance asks and sends the call again, at most `rateLimitRetries` times (default 2).
+   */
+  readonly onRateLimited?: RetryPolicy.OnRateLimited | undefined
+  readonly rateLimitRetries?: number | undefined
 }
 
 export interface BudgetOptions {
@@ -68,6 +75,8 @@ const OptionsSchema = Schema.Struct({
   passphrase: Schema.optional(SecretSchema),
   recvWindow: Schema.optional(Millis(BinanceConfig.RECV_WINDOW_MAX)),
   requestTimeoutMs: Schema.optional(Millis(600_000)),
+  onRateLimited: Schema.optional(Schema.Literal("fail", "wait")),
+  rateLimitRetries: Schema.optional(Schema.Int.pipe(Schema.between(0, 10))),
   budget: Schema.optional(Schema.Struct({
     limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000_000))),
     maxWaitMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 3_600_000)))
@@ -82,6 +91,8 @@ const ACCEPTED: Record<string, string> = {
   passphrase: "the passphrase of the encrypted private key (string or Redacted)",
   recvWindow: `a whole number of milliseconds from 1 to ${BinanceConfig.RECV_WINDOW_MAX}`,
   requestTimeoutMs: "a whole number of milliseconds from 1 to 600000",
+  onRateLimited: `"fail" or "wait"`,
+  rateLimitRetries: "a whole number from 0 to 10",
   "budget.limit": "a whole number of weight per minute from 1 to 1000000",
   "budget.maxWaitMs": "a whole number of milliseconds from 0 to 3600000"
 }
@@ -145,7 +156,11 @@ export const make = (options: Options): Effect.Effect<
       apiKey: o.apiKey,
       recvWindow: o.recvWindow,
       requestTimeoutMs: o.requestTimeoutMs,
-      maxBudgetWaitMs: o.budget?.maxWaitMs
+      maxBudgetWaitMs: o.budget?.maxWaitMs,
+      retry: {
+        ...(o.onRateLimited === undefined ? {} : { onRateLimited: o.onRateLimited }),
+        ...(o.rateLimitRetries === undefined ? {} : { rateLimitRetries: o.rateLimitRetries })
+      }
     }).pipe(Effect.mapError((e) => (e.field === "baseUrl" ? new InvalidInput({ ...e, field: "target", accepted: ACCEPTED.target! }) : e)))
     const credentials = yield* credentialsOf(o)
     const signer = yield* Signer.make(credentials).pipe(Effect.mapError(fromSignerError(credentials)))

@@ -9,11 +9,18 @@ import { ok, type Ran } from "./processes.js"
 import { ROOT, scratch } from "./paths.js"
 import type { Registry } from "./registry.js"
 
+export interface ExecOptions {
+  readonly timeoutMs?: number
+  readonly env?: NodeJS.ProcessEnv
+}
+
 export interface Consumer {
   readonly dir: string
   readonly env: NodeJS.ProcessEnv
-  /** `npx --no-install BIN ARGS` in the project, with `env` added to the user's environment. */
-  readonly npx: (bin: string, args: ReadonlyArray<string>, options?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }) => Ran
+  /** `CMD ARGS` in the project, with `env` added to the user's environment; fails unless it exits 0. */
+  readonly exec: (cmd: string, args: ReadonlyArray<string>, options?: ExecOptions) => Ran
+  /** `npx --no-install BIN ARGS` in the project. */
+  readonly npx: (bin: string, args: ReadonlyArray<string>, options?: ExecOptions) => Ran
   readonly dispose: () => void
 }
 
@@ -44,11 +51,13 @@ export const install = (registry: Registry): Consumer => {
     ...THIRD_PARTY
   ])
   npm(["install", `--registry=${registry.url}`, "marginctl"])
+  const exec = (cmd: string, args: ReadonlyArray<string>, options: ExecOptions = {}) =>
+    ok(cmd, args, { cwd: tmp.dir, env: { ...env, ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 })
   return {
     dir: tmp.dir,
     env,
-    npx: (bin, args, options = {}) =>
-      ok("npx", ["--no-install", bin, ...args], { cwd: tmp.dir, env: { ...env, ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 }),
+    exec,
+    npx: (bin, args, options) => exec("npx", ["--no-install", bin, ...args], options),
     dispose: tmp.dispose
   }
 }

@@ -8,19 +8,19 @@ import * as C from "@marginctl/core/Collateral"
 import type { AssetIndexEntry } from "@marginctl/core/Responses"
 import * as Effect from "effect/Effect"
 import * as Output from "../Output.js"
-import { type Ctx, targetLabel, waitOut429 } from "./Shared.js"
+import { type Ctx, targetLabel } from "./Shared.js"
 
 /** Assets valued at 1 USD with no haircut when the asset index does not list them. */
 const STABLE = new Set(["USDT", "USDC", "FDUSD", "BNFCR", "BUSD"])
 
 const read = (ctx: Ctx) =>
   Effect.all({
-    account: waitOut429(ctx.http.call(Catalog.account, {})),
-    info: waitOut429(ctx.client.exchangeInfo),
-    index: waitOut429(ctx.http.call(Catalog.assetIndex, {})),
-    config: waitOut429(ctx.client.getAccountConfig),
-    orders: waitOut429(ctx.http.call(Catalog.openOrders, {})),
-    algoOrders: waitOut429(ctx.http.call(Catalog.openAlgoOrders, {}))
+    account: ctx.http.call(Catalog.account, {}),
+    info: ctx.client.exchangeInfo,
+    index: ctx.http.call(Catalog.assetIndex, {}),
+    config: ctx.client.getAccountConfig,
+    orders: ctx.http.call(Catalog.openOrders, {}),
+    algoOrders: ctx.http.call(Catalog.openAlgoOrders, {})
   }, { concurrency: "unbounded" })
 
 const pad = (s: string, n: number, left = false) => (left ? s.padStart(n) : s.padEnd(n))

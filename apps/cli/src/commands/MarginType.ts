@@ -22,7 +22,6 @@ import {
   parseSymbols,
   symbolArgs,
   targetOptions,
-  waitOut429,
   withClient
 } from "./Shared.js"
 
@@ -44,7 +43,7 @@ const get = Command.make("get", { ...targetOptions, symbols: symbolArgs }, (flag
       const symbols = yield* parseSymbols(flags.symbols)
       return yield* withClient(flags, "required", ({ client }) =>
         Effect.gen(function*() {
-          const all = yield* waitOut429(client.getMarginTypes())
+          const all = yield* client.getMarginTypes()
           const known = new Map(all.map((e) => [e.symbol as string, e]))
           const unknown = symbols.filter((s) => !known.has(s))
           if (unknown.length > 0) return yield* unknownSymbols(unknown)
@@ -88,20 +87,20 @@ const failed = (symbol: string, e: { readonly _tag: string; readonly message: st
 
 const setAll = (ctx: Ctx, type: MarginType, symbols: ReadonlyArray<SymbolId>, all: boolean, concurrency: number) =>
   Effect.gen(function*() {
-    const current = yield* waitOut429(ctx.client.getMarginTypes())
+    const current = yield* ctx.client.getMarginTypes()
     const byName = new Map(current.map((e) => [e.symbol as string, e.marginType]))
     const unknown = symbols.filter((s) => !byName.has(s))
     if (unknown.length > 0) return yield* unknownSymbols(unknown)
     const targets = all ? current.map((e) => e.symbol) : symbols
     const needed = targets.filter((s) => byName.get(s) !== type)
     // Binance refuses ISOLATED while Multi-Assets Mode is on (-4168): say so without sending anything.
-    const multiAssetsOn = type === "ISOLATED" && needed.length > 0 ? yield* waitOut429(ctx.client.getMultiAssetsMode()) : false
+    const multiAssetsOn = type === "ISOLATED" && needed.length > 0 ? yield* ctx.client.getMultiAssetsMode() : false
     return yield* Effect.forEach(targets, (symbol): Effect.Effect<Result> => {
       if (byName.get(symbol) === type) return Effect.succeed({ symbol, outcome: "unchanged", reason: null, code: null, exit: 0 })
       if (multiAssetsOn) {
         return Effect.succeed({ symbol, outcome: "blocked", reason: Hints.hint("MarginTypeBlocked", -4168), code: -4168, exit: 3 })
       }
-      return waitOut429(ctx.client.setMarginType(symbol, type)).pipe(
+      return ctx.client.setMarginType(symbol, type).pipe(
         Effect.match({
           onSuccess: (r): Result => ({ symbol, outcome: r.outcome, reason: null, code: null, exit: 0 }),
           onFailure: (e) => failed(symbol, e)

@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { invalid } from "../Failure.js"
 import * as Output from "../Output.js"
-import { described, targetOptions, waitOut429, withClient } from "./Shared.js"
+import { described, targetOptions, withClient } from "./Shared.js"
 
 const onOff = (on: boolean) => (on ? "on" : "off")
 
@@ -11,7 +11,7 @@ const get = Command.make("get", targetOptions, (flags) =>
   Output.run(
     flags.json,
     withClient(flags, "required", ({ client }) =>
-      waitOut429(client.getMultiAssetsMode()).pipe(
+      client.getMultiAssetsMode().pipe(
         Effect.map((on) => Output.report({ multiAssetsMargin: on }, [`Multi-Assets Mode is ${onOff(on)}.`]))
       ))
   )).pipe(
@@ -26,7 +26,7 @@ const set = (on: boolean) =>
     Output.run(
       flags.json,
       withClient(flags, "required", ({ client }) =>
-        waitOut429(client.setMultiAssetsMode(on)).pipe(
+        client.setMultiAssetsMode(on).pipe(
           Effect.map((r) => {
             const checked = r.reconciled ? " (Binance's answer was lost; confirmed by re-reading the account)" : ""
             const line = r.outcome === "changed"

@@ -21,7 +21,6 @@ import {
   parseConcurrency,
   targetLabel,
   targetOptions,
-  waitOut429,
   withClient
 } from "./Shared.js"
 
@@ -29,7 +28,7 @@ import {
 const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>
   Effect.gen(function*() {
     const P = yield* loadPlanner
-    const snapshot = yield* waitOut429(ctx.client.getAccountSnapshot)
+    const snapshot = yield* ctx.client.getAccountSnapshot
     const plan = yield* P.plan(desired, snapshot)
     const lines = [
       ...(plan.steps.length > 0 ? [`Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`] : []),
@@ -145,8 +144,8 @@ const apply = Command.make("apply", {
           const progress = yield* Progress.make(p, flags.json ? "silent" : Output.isTerminal("stdout") ? "bar" : "lines")
           const finished: Array<StepReport> = []
           const runner: Planner.Runner = {
-            setMultiAssetsMode: (on) => waitOut429(ctx.client.setMultiAssetsMode(on)),
-            setMarginType: (symbol, type) => waitOut429(ctx.client.setMarginType(symbol, type))
+            setMultiAssetsMode: (on) => ctx.client.setMultiAssetsMode(on),
+            setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type)
           }
           const summary = yield* P.applyWith(p, runner, { concurrency, continueOnBlocked: flags.continueOnBlocked }, (e) =>
             Effect.zipRight(

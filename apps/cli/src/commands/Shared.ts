@@ -114,26 +114,6 @@ const explain = <E>(ctx: Ctx, e: E): Effect.Effect<never, E | CliFailure> => {
   return Effect.fail(e)
 }
 
-/** A 429 from Binance (not the local budget, not a 403 from its firewall, which is not waited out). */
-const isExchange429 = (e: unknown): e is { readonly retryAfterSeconds?: number | null } => {
-  const limited = e as { readonly source?: string; readonly status?: number }
-  return tagOf(e) === "RateLimited" && limited.source === "exchange" && limited.status !== 403
-}
-
-/**
- * A 429 means the request was not executed: wait as long as Binance asks (the weight budget pauses
- * every call for Retry-After seconds) and send it again, at most twice.
- */
-export const waitOut429 = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.retry(
-    self.pipe(Effect.tapError((e) =>
-      isExchange429(e)
-        ? Output.warn(`Binance answered 429 (too many requests); waiting ${e.retryAfterSeconds ?? 60} s as it asks`)
-        : Effect.void
-    )),
-    { times: 2, while: isExchange429 }
-  )
-
 export const parseMarginType = (raw: string): Effect.Effect<Domain.MarginType, InvalidInput> =>
   Either.match(Schema.decodeUnknownEither(Domain.MarginTypeFromInput)(raw), {
     onLeft: () =>

@@ -7,7 +7,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Output from "../Output.js"
-import { described, loadPlanner, targetLabel, targetOptions, waitOut429, withClient } from "./Shared.js"
+import { described, loadPlanner, targetLabel, targetOptions, withClient } from "./Shared.js"
 
 const list = (names: ReadonlyArray<string>, max = 8) =>
   names.length === 0 ? "" : ` (${names.slice(0, max).join(", ")}${names.length > max ? `, +${names.length - max} more` : ""})`
@@ -17,7 +17,7 @@ export const command = Command.make("status", targetOptions, (flags) =>
     flags.json,
     withClient(flags, "required", ({ client, target }) =>
       Effect.gen(function*() {
-        const snap = yield* waitOut429(client.getAccountSnapshot)
+        const snap = yield* client.getAccountSnapshot
         const isolated = snap.symbols.filter((s) => s.marginType === "ISOLATED").map((s) => s.symbol)
         const withOrders = snap.symbols.filter((s) => s.openOrders > 0)
         const withPositions = snap.symbols.filter((s) => s.positionAmt !== 0).map((s) => s.symbol)

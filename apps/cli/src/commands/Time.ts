@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as ServerClock from "@marginctl/core/ServerClock"
 import * as Effect from "effect/Effect"
 import * as Output from "../Output.js"
-import { described, targetOptions, waitOut429, withClient } from "./Shared.js"
+import { described, targetOptions, withClient } from "./Shared.js"
 
 const grouped = (n: number) => Math.round(n).toLocaleString("en-US")
 
@@ -11,7 +11,7 @@ export const command = Command.make("time", targetOptions, (flags) =>
   Output.run(
     flags.json,
     withClient(flags, "optional", ({ client }) =>
-      Effect.map(waitOut429(client.syncClock), (sample) => {
+      Effect.map(client.syncClock, (sample) => {
         const { side, text } = ServerClock.describeOffset(sample.offsetMs)
         const serverTime = sample.measuredAt + sample.offsetMs
         const off = side !== "in-sync"
