@@ -9,8 +9,6 @@ export interface Detail {
   readonly symbol?: string | undefined
   readonly reason?: string | undefined
   readonly source?: string | undefined
-  /** The HTTP status of the answer, when one came (a RateLimited 403 is Binance's firewall). */
-  readonly status?: number | undefined
   readonly retryAfterSeconds?: number | null | undefined
   readonly until?: number | null | undefined
   /** Server − local clock offset measured after a -1021, when known. */
@@ -88,7 +86,7 @@ const byTag = (tag: string, d: Detail): string | null => {
       return d.source === "budget"
         ? "marginctl's request-weight budget for this minute is used up and waiting would take too long; " +
           `retry${d.retryAfterSeconds ? ` in ${seconds(d.retryAfterSeconds)}` : " in a minute"}`
-        : d.status === 403
+        : d.source === "firewall"
         ? "Binance's web application firewall refused this IP (HTTP 403), which it does after too many requests; " +
           `send nothing for ${d.retryAfterSeconds ? seconds(d.retryAfterSeconds) : "a few minutes"}, then retry one command at a time`
         : "Binance rate-limited this IP (HTTP 429) and marginctl already waited once; " +

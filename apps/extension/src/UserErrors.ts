@@ -89,7 +89,7 @@ export const fromBinance = (e: BinanceError, host: string): UserError => {
         title: "Too many requests for now",
         detail: e.source === "budget"
           ? "The request weight allowed per minute is used up."
-          : e.status === 403
+          : e.source === "firewall"
           ? "Binance's firewall refused this IP after too many requests (HTTP 403)."
           : e.msg,
         fix: `Wait ${seconds(e.retryAfterSeconds)} and try again.`,

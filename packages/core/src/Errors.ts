@@ -167,14 +167,14 @@ export class TimestampOutsideWindow extends Schema.TaggedError<TimestampOutsideW
 // Limits
 
 /**
- * 429 / -1003 / -1015 from Binance, or a 403 from its WAF (web application firewall: "the WAF limit
- * was violated", reference §1.3) (`source: "exchange"`, the `status` tells them apart), or the local
- * weight budget refusing to wait that long (`source: "budget"`). `retryAfterSeconds` from the
+ * 429 / -1003 / -1015 from Binance (`source: "exchange"`), a 403 from its WAF (web application
+ * firewall: "the WAF limit was violated", reference §1.3; `source: "firewall"`, never waited out), or
+ * the local weight budget refusing to wait that long (`source: "budget"`). `retryAfterSeconds` from the
  * `Retry-After` header when sent.
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   ...Upstream,
-  source: Schema.Literal("exchange", "budget"),
+  source: Schema.Literal("exchange", "firewall", "budget"),
   retryAfterSeconds: Schema.NullOr(Schema.Number)
 }) {
   get message() {
@@ -517,7 +517,7 @@ const classify = (a: UpstreamAnswer): BinanceError => {
   if (a.status === 401) return new InvalidApiKey({ ...base, reason: "unauthorized" })
   // Reference §1.3: a 403 means the WAF (web application firewall) limit was violated. Key and
   // IP-whitelist refusals carry their own codes (-2015, -1011…), mapped above.
-  if (a.status === 403) return new RateLimited({ ...base, msg: wafMessage(a.msg), source: "exchange", retryAfterSeconds: retryAfter })
+  if (a.status === 403) return new RateLimited({ ...base, msg: wafMessage(a.msg), source: "firewall", retryAfterSeconds: retryAfter })
   if (a.code === null) return new UnexpectedResponse(base)
   return new BinanceRejected(base)
 }

@@ -45,7 +45,7 @@ export const transientSchedule = Schedule.exponential("400 millis").pipe(Schedul
 
 /** A 429 answered by the exchange (not the local budget refusing, not the firewall's 403). */
 export const isExchange429 = (e: BinanceError): e is RateLimited =>
-  e._tag === "RateLimited" && e.source === "exchange" && e.status === 429
+  e._tag === "RateLimited" && e.source === "exchange"
 
 /** What is logged (level Warning) before a 429 is waited out. */
 export const waitingMessage = (e: RateLimited): string =>

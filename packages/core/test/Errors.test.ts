@@ -89,7 +89,7 @@ describe("error classification", () => {
     it("403: the WAF limit was violated — a rate limit, never a key or IP problem, never an unknown outcome", () => {
       for (const isWrite of [false, true]) {
         const e = answer(403, WAF_PAGE, isWrite, 30)
-        assert.deepInclude(e, { _tag: "RateLimited", source: "exchange", status: 403, code: null, retryAfterSeconds: 30 })
+        assert.deepInclude(e, { _tag: "RateLimited", source: "firewall", status: 403, code: null, retryAfterSeconds: 30 })
         const msg = (e as { msg: string }).msg
         assert.include(msg, "WAF (web application firewall) limit was violated")
         assert.include(msg, "403 Forbidden")

@@ -48,7 +48,7 @@ describe("RetryPolicy", () => {
     assert.isFalse(RetryPolicy.isTransient(true)(transport))
     // The firewall's 403 and the local budget's refusal are not the exchange's 429.
     assert.isTrue(RetryPolicy.isExchange429(limited))
-    assert.isFalse(RetryPolicy.isExchange429(new RateLimited({ ...upstream, status: 403, source: "exchange", retryAfterSeconds: 30 })))
+    assert.isFalse(RetryPolicy.isExchange429(new RateLimited({ ...upstream, status: 403, source: "firewall", retryAfterSeconds: 30 })))
     assert.isFalse(RetryPolicy.isExchange429(new RateLimited({ ...upstream, status: 0, source: "budget", retryAfterSeconds: 3 })))
   })
 
@@ -92,7 +92,7 @@ describe("RetryPolicy", () => {
     const { seen, layer } = limitedThenOk(1, () => ({ status: 403, body: "<html>403 Forbidden</html>" }))
     return Effect.gen(function*() {
       const e = yield* Effect.flip((yield* MarginClient).getMultiAssetsMode())
-      assert.deepInclude(e, { _tag: "RateLimited", status: 403 })
+      assert.deepInclude(e, { _tag: "RateLimited", source: "firewall", status: 403 })
       assert.strictEqual(sent(seen), 1)
     }).pipe(Effect.provide(clientLayer(layer, { retry: { onRateLimited: "wait" } })))
   })

@@ -43,10 +43,10 @@ export class BlockedByRule extends Schema.TaggedError<BlockedByRule>()("BlockedB
 
 /**
  * 429: the upstream weight budget cannot take the call now (`budget`), Binance answered 429
- * (`exchange`) or the IP is banned (`banned`). The response carries `Retry-After`.
+ * (`exchange`), Binance's firewall answered 403 (`firewall`) or the IP is banned (`banned`). The response carries `Retry-After`.
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
-  source: Schema.Literal("budget", "exchange", "banned"),
+  source: Schema.Literal("budget", "exchange", "firewall", "banned"),
   retryAfterSeconds: Schema.NullOr(Schema.Number),
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 429, description: "Upstream weight budget exhausted; see Retry-After" })) {}

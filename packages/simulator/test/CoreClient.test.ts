@@ -623,7 +623,7 @@ describe.concurrent("every tagged error through the real client, in-process and 
       name: "RateLimited from the WAF: an HTML 403 is a limit, not a key problem",
       arrange: (sim) => sim.faults.add({ kind: "raw", status: 403, endpoint: "/fapi/v1/symbolConfig", body: WAF_PAGE }),
       act: ({ client }) => client.getMarginTypes(),
-      expected: { _tag: "RateLimited", source: "exchange", status: 403, code: null, retryAfterSeconds: null, endpoint: "GET /fapi/v1/symbolConfig" },
+      expected: { _tag: "RateLimited", source: "firewall", status: 403, code: null, retryAfterSeconds: null, endpoint: "GET /fapi/v1/symbolConfig" },
       check: (sim, e) => {
         assert.include((e as { msg: string }).msg, "WAF (web application firewall) limit was violated")
         sent(sim, "GET", "/fapi/v1/symbolConfig", 1)
