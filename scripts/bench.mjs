@@ -5,7 +5,7 @@
 // per benchmark and a summary table: each row as a ratio to the best peer, and a plain list of the
 // rows where marginctl is not better.
 //
-//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,install-size,extension-bundle,gateway-load,simulator-throughput]
+//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,install-size,profile-call,extension-bundle,gateway-load,simulator-throughput]
 //              [--full] [--no-build] [--output BENCHMARKS.md]
 //
 //   --quick     smaller runs (preliminary numbers; the file says so)
@@ -56,7 +56,7 @@ const command = process.env.npm_lifecycle_event === "bench"
 const run = (cmd, args, options = {}) => spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env, ...options })
 
 const needs = {
-  simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput"].some(wanted),
+  simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput", "profile-call"].some(wanted),
   gateway: ["read-weight", "gateway-load"].some(wanted),
   cli: wanted("cli-startup") || wanted("install-size"),
   extension: wanted("extension-bundle")
@@ -276,6 +276,10 @@ if (wanted("install-size")) {
   sections.push(runExternal("install-size", "install-size.mjs", "Install size and start-up from npm", quick ? ["--runs", "3"] : [], () => {
     throw new Error("expected JSON")
   }, pending("install size")))
+}
+if (wanted("profile-call")) {
+  // A diagnostic: where the client CPU of a call goes (no row to compare with a peer).
+  sections.push(runExternal("profile-call", "profile-call.mjs", "Where a call's client CPU goes", quick ? ["--n", "500"] : [], () => [], pending("call profile")))
 }
 if (wanted("extension-bundle")) {
   sections.push(runExternal("extension-bundle", "extension-bundle.mjs", "Extension bundle", quick ? ["--runs", "3"] : [], parseExtension, pending("extension bundle size")))
