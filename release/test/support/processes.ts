@@ -44,14 +44,27 @@ export const serve = (
   options: { cwd: string; env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number }
 ): Promise<Server> =>
   new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+    // A process group of its own: `npx` runs the bin as a child, and stopping must reach that too.
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true })
     let text = ""
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal)
+      } catch {
+        // already gone
+      }
+    }
     const stop = () =>
       new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done()
-        child.once("exit", () => done())
-        child.kill("SIGTERM")
-        setTimeout(() => child.kill("SIGKILL"), 5_000).unref()
+        const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000)
+        const finish = () => {
+          clearTimeout(timer)
+          signalGroup("SIGKILL") // whatever of the group is left
+          done()
+        }
+        if (child.exitCode !== null || child.signalCode !== null) return finish()
+        child.once("exit", finish)
+        signalGroup("SIGTERM")
       })
     const timer = setTimeout(() => {
       void stop()
