@@ -7,11 +7,11 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { manifestOf, ROOT, scratch } from "./support/paths.js"
+import { manifestOf, RELEASED, ROOT, scratch } from "./support/paths.js"
 import { withVersion } from "../../apps/extension/manifest.config.js"
 import { ok } from "./support/processes.js"
 
-const ALL = ["packages/core", "packages/simulator", "packages/gateway-api", "apps/cli", "apps/gateway", "apps/extension"]
+const ALL = RELEASED
 const tmp = scratch("version")
 const read = (file: string) => readFileSync(path.join(tmp.dir, file), "utf8")
 const changesets = readdirSync(path.join(ROOT, ".changeset")).filter((f) => f.endsWith(".md") && f !== "README.md")

@@ -27,7 +27,7 @@ export const stderr = (line: string): Effect.Effect<void> => Effect.sync(() => v
 /** The line `warn` prints, for a caller that cannot run an effect (the logger). */
 export const warningLine = (text: string): string => `${scrub(`warning: ${text}`)}\n`
 
-export const warn = (text: string): Effect.Effect<void> => stderr(`warning: ${text}`)
+export const warn = (text: string): Effect.Effect<void> => Effect.sync(() => void process.stderr.write(warningLine(text)))
 
 export const isTerminal = (stream: "stdin" | "stdout"): boolean => Boolean(process[stream].isTTY)
 

@@ -65,7 +65,19 @@ export interface BudgetOptions {
 export type Services = MarginClient | BinanceHttp | WeightBudget.WeightBudget | Signer.Signer
 
 const SecretSchema = Schema.Union(Schema.RedactedFromSelf(Schema.String), Schema.Redacted(Schema.String))
-const Millis = (max: number) => Schema.Int.pipe(Schema.between(1, max))
+/** A whole number in a range: its schema and the words that say what it accepts, from the same bounds. */
+const wholeNumber = (min: number, max: number, of = "") => ({
+  schema: Schema.Int.pipe(Schema.between(min, max)),
+  accepted: `a whole number ${of}from ${min} to ${max}`
+})
+
+const RANGES = {
+  recvWindow: wholeNumber(1, BinanceConfig.RECV_WINDOW_MAX, "of milliseconds "),
+  requestTimeoutMs: wholeNumber(1, 600_000, "of milliseconds "),
+  rateLimitRetries: wholeNumber(0, 10),
+  "budget.limit": wholeNumber(1, 1_000_000, "of weight per minute "),
+  "budget.maxWaitMs": wholeNumber(0, 3_600_000, "of milliseconds ")
+}
 
 const OptionsSchema = Schema.Struct({
   target: Schema.String,
@@ -73,13 +85,13 @@ const OptionsSchema = Schema.Struct({
   secret: Schema.optional(SecretSchema),
   privateKey: Schema.optional(SecretSchema),
   passphrase: Schema.optional(SecretSchema),
-  recvWindow: Schema.optional(Millis(BinanceConfig.RECV_WINDOW_MAX)),
-  requestTimeoutMs: Schema.optional(Millis(600_000)),
+  recvWindow: Schema.optional(RANGES.recvWindow.schema),
+  requestTimeoutMs: Schema.optional(RANGES.requestTimeoutMs.schema),
   onRateLimited: Schema.optional(Schema.Literal("fail", "wait")),
-  rateLimitRetries: Schema.optional(Schema.Int.pipe(Schema.between(0, 10))),
+  rateLimitRetries: Schema.optional(RANGES.rateLimitRetries.schema),
   budget: Schema.optional(Schema.Struct({
-    limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 1_000_000))),
-    maxWaitMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 3_600_000)))
+    limit: Schema.optional(RANGES["budget.limit"].schema),
+    maxWaitMs: Schema.optional(RANGES["budget.maxWaitMs"].schema)
   }))
 })
 
@@ -89,12 +101,8 @@ const ACCEPTED: Record<string, string> = {
   secret: "the HMAC secret (string or Redacted)",
   privateKey: "a PEM private key (string or Redacted)",
   passphrase: "the passphrase of the encrypted private key (string or Redacted)",
-  recvWindow: `a whole number of milliseconds from 1 to ${BinanceConfig.RECV_WINDOW_MAX}`,
-  requestTimeoutMs: "a whole number of milliseconds from 1 to 600000",
   onRateLimited: `"fail" or "wait"`,
-  rateLimitRetries: "a whole number from 0 to 10",
-  "budget.limit": "a whole number of weight per minute from 1 to 1000000",
-  "budget.maxWaitMs": "a whole number of milliseconds from 0 to 3600000"
+  ...Object.fromEntries(Object.entries(RANGES).map(([field, range]) => [field, range.accepted]))
 }
 
 const received = (value: unknown): string =>

@@ -5,16 +5,9 @@
  */
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
-import { ROOT } from "./paths.js"
+import { RELEASED, ROOT } from "./paths.js"
 
-export const READMES = [
-  "packages/core/README.md",
-  "packages/simulator/README.md",
-  "packages/gateway-api/README.md",
-  "apps/cli/README.md",
-  "apps/gateway/README.md",
-  "apps/extension/README.md"
-]
+export const READMES = RELEASED.map((dir) => `${dir}/README.md`)
 
 export interface Block {
   readonly readme: string
