@@ -2,13 +2,11 @@
  * The CLI's own failures (no target chosen, missing credentials, a refused confirmation, a blocked
  * plan…) and the exit-code classes every failure maps to.
  */
+import * as Explain from "@marginctl/core/Explain"
 import * as Data from "effect/Data"
 
-/**
- * 0 done (changed or unchanged), 1 anything else, 2 invalid input, 3 blocked by an exchange rule,
- * 4 rate limited or banned, 5 authentication / signature / clock, 6 network or unknown outcome.
- */
-export type ExitClass = 0 | 1 | 2 | 3 | 4 | 5 | 6
+/** The exit classes (`Explain.ExitClass`): 0 done, 2 invalid input, 3 blocked, 4 limits, 5 auth, 6 network, 1 other. */
+export type ExitClass = Explain.ExitClass
 
 /** A failure the CLI describes itself: what went wrong, and what to do about it. */
 export class CliFailure extends Data.TaggedError("CliFailure")<{
@@ -26,31 +24,6 @@ export const invalid = (tag: string, message: string, hint: string | null = null
 
 /** Ends the process with this code once everything has been printed (see `Output.teardown`). */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: ExitClass }> {}
-
-const EXIT_BY_TAG: Readonly<Record<string, ExitClass>> = {
-  InvalidInput: 2,
-  DesiredStateRejected: 2,
-  InvalidParameter: 2,
-  UnknownSymbol: 2,
-  ValidationError: 2,
-  MarginTypeBlocked: 3,
-  MultiAssetsBlocked: 3,
-  PositionModeBlocked: 3,
-  AccountRejected: 3,
-  PlannedBlocker: 3,
-  RateLimited: 4,
-  IpBanned: 4,
-  InvalidSignature: 5,
-  InvalidApiKey: 5,
-  TimestampOutsideWindow: 5,
-  SignerError: 5,
-  Transport: 6,
-  ExecutionUnknown: 6,
-  ServiceUnavailable: 6
-}
-
-/** The exit class of an error tag (core error `_tag`, or a step error's `tag`); 1 when unknown. */
-export const exitClassOf = (tag: string): ExitClass => EXIT_BY_TAG[tag] ?? 1
 
 /**
  * When several results differ, the worst class wins, in this order (worst first):

@@ -9,8 +9,9 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { CliFailure, type ExitClass, exitClassOf, ExitCode } from "./Failure.js"
-import * as Hints from "./Hints.js"
+import * as Explain from "@marginctl/core/Explain"
+import { CliFailure, type ExitClass, ExitCode } from "./Failure.js"
+import * as Vocabulary from "./Vocabulary.js"
 
 const ANSI = /\x1b\[[0-9;]*m/g
 
@@ -77,11 +78,11 @@ export const describe = (e: unknown): ErrorReport => {
     case "CollateralInputError":
       return { tag, code: null, message: `the exchange sent values the collateral math cannot use: ${message}`, hint: null, exitCode: 1 }
   }
-  const code = "code" in e && typeof e.code === "number" ? e.code : null
-  return { tag, code, message, hint: Hints.hint(tag, code, e as Hints.Detail), exitCode: exitClassOf(tag) }
+  const explained = Explain.explain(e as Explain.Subject, Vocabulary.vocabulary)
+  return { tag, code: explained.code, message, hint: explained.fix, exitCode: explained.exitClass }
 }
 
-const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?`)]$/.test(text) ? "" : "."}`
+const { sentence } = Explain
 
 /** Human lines for a failure: the hint as a sentence first (what to do), then what Binance said. */
 export const humanError = (r: ErrorReport): Array<string> =>

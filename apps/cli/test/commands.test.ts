@@ -50,7 +50,7 @@ describe("multi-assets", () => {
     withSim({ marginTypes: { BTCUSDT: "ISOLATED" } }, async (sim) => {
       const r = await runSim(sim, ["multi-assets", "on"])
       expect(r.code).toBe(3)
-      expect(r.stderr).toContain("Some symbols use isolated margin, and Multi-Assets Mode allows only cross margin")
+      expect(r.stderr).toContain("Some symbols use isolated margin, which Multi-Assets Mode does not allow")
       expect(r.stderr).toContain("marginctl margin-type set CROSSED --all")
       expect(r.stderr).toContain("Binance -4167")
       const j = await runSim(sim, ["multi-assets", "on", "--json"])
@@ -174,7 +174,7 @@ describe("margin-type", () => {
       const r = await runSim(sim, ["margin-type", "set", "ISOLATED", "BTCUSDT"])
       expect(r.code).toBe(3)
       expect(r.stdout).toContain(
-        "BTCUSDT: blocked: Multi-Assets Mode is on, and it allows only cross margin; turn it off first with `marginctl multi-assets off` (Binance -4168)"
+        "BTCUSDT: blocked: turn Multi-Assets Mode off first with `marginctl multi-assets off`: it allows only cross margin (Binance -4168)"
       )
       expect(await requests(sim, "POST /fapi/v1/marginType")).toBe(0)
     }))

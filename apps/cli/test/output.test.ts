@@ -2,11 +2,16 @@
  * The exit-code classes, their order when results are mixed, and the sentence (with the fix) the
  * CLI prints for each rule and failure Binance can answer with.
  */
+import * as BinanceCodes from "@marginctl/core/BinanceCodes"
 import * as Errors from "@marginctl/core/Errors"
+import { exitClassOf } from "@marginctl/core/Explain"
 import { describe, expect, it } from "vitest"
-import { exitClassOf, SEVERITY, worst } from "../src/Failure.js"
-import * as Hints from "../src/Hints.js"
+import { SEVERITY, worst } from "../src/Failure.js"
 import * as Output from "../src/Output.js"
+import { hint } from "../src/Vocabulary.js"
+
+/** The CLI's hint for an answer with this code, as the core classifies it. */
+const forCode = (code: number, detail: object = {}) => hint({ _tag: BinanceCodes.codeInfo(code)!.tag, code, ...detail })
 
 const upstream = { status: 400, msg: "msg", endpoint: "POST /fapi/v1/marginType" }
 
@@ -43,9 +48,7 @@ describe("exit classes", () => {
 
 describe("hints", () => {
   it("-4168: Multi-Assets Mode allows only cross margin", () => {
-    expect(Hints.hint("MarginTypeBlocked", -4168)).toBe(
-      "Multi-Assets Mode is on, and it allows only cross margin; turn it off first with `marginctl multi-assets off`"
-    )
+    expect(forCode(-4168)).toBe("turn Multi-Assets Mode off first with `marginctl multi-assets off`: it allows only cross margin")
   })
 
   it.each([
@@ -60,32 +63,32 @@ describe("hints", () => {
     [-1022, "signature does not match", "BINANCE_API_SECRET"],
     [-1121, "not a symbol of this exchange", "margin-type get"]
   ])("%i explains what is in the way and the fix", (code, what, fix) => {
-    const text = Hints.hint("X", code, { symbol: "BTCUSDT" })
+    const text = forCode(code, { symbol: "BTCUSDT" })
     expect(text).toContain(what)
     expect(text).toContain(fix)
   })
 
   it("credits lock", () => {
-    expect(Hints.hint("MultiAssetsBlocked", -4169, { reason: "credits-lock" })).toContain("Credits Trading Mode")
+    expect(forCode(-4169, { reason: "credits-lock" })).toContain("Credits Trading Mode")
   })
 
   it("-1021 says which side is off, by how much, and what to do", () => {
-    expect(Hints.hint("TimestampOutsideWindow", -1021, { offsetMs: -5000 })).toContain("your clock is 5,000 ms ahead of the server")
-    expect(Hints.hint("TimestampOutsideWindow", -1021, { offsetMs: 2500 })).toContain("your clock is 2,500 ms behind the server")
-    expect(Hints.hint("TimestampOutsideWindow", -1021, { offsetMs: 3, recvWindow: 10 })).toContain("raise --recv-window")
-    expect(Hints.hint("TimestampOutsideWindow", -1021)).toContain("`marginctl time`")
+    expect(hint({ _tag: "TimestampOutsideWindow", code: -1021 }, { offsetMs: -5000 })).toContain("your clock is 5,000 ms ahead of the server")
+    expect(hint({ _tag: "TimestampOutsideWindow", code: -1021 }, { offsetMs: 2500 })).toContain("your clock is 2,500 ms behind the server")
+    expect(hint({ _tag: "TimestampOutsideWindow", code: -1021 }, { offsetMs: 3, recvWindow: 10 })).toContain("raise --recv-window")
+    expect(hint({ _tag: "TimestampOutsideWindow", code: -1021 })).toContain("`marginctl time`")
   })
 
   it("429 and 418 say when to retry", () => {
-    expect(Hints.hint("RateLimited", -1003, { source: "exchange", retryAfterSeconds: 42 })).toContain("wait 42 s before retrying")
-    const ban = Hints.hint("IpBanned", -1003, { until: Date.UTC(2030, 0, 1), retryAfterSeconds: 120 })
+    expect(forCode(-1003, { source: "exchange", retryAfterSeconds: 42 })).toContain("wait 42 s before retrying")
+    const ban = hint({ _tag: "IpBanned", code: -1003, until: Date.UTC(2030, 0, 1), retryAfterSeconds: 120 })
     expect(ban).toContain("until 2030-01-01T00:00:00.000Z (120 s from now)")
   })
 
   it("network and unknown outcomes", () => {
-    expect(Hints.hint("Transport", null, { baseUrl: "http://127.0.0.1:1" })).toContain("could not reach http://127.0.0.1:1")
-    expect(Hints.hint("ExecutionUnknown", null)).toContain("marginctl status")
-    expect(Hints.hint("ServiceUnavailable", null)).toContain("retry in a minute")
+    expect(hint({ _tag: "Transport" }, { host: "http://127.0.0.1:1" })).toContain("could not reach http://127.0.0.1:1")
+    expect(hint({ _tag: "ExecutionUnknown" })).toContain("marginctl status")
+    expect(hint({ _tag: "ServiceUnavailable" })).toContain("retry in a minute")
   })
 })
 

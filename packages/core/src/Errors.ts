@@ -4,7 +4,7 @@
  * the endpoint by method and path only: never a query string, a signature, a key or a secret.
  */
 import * as Schema from "effect/Schema"
-import { SERVICE_503 } from "./BinanceCodes.js"
+import { codeInfo, type CodeInfo, reasonOf, SERVICE_503 } from "./BinanceCodes.js"
 
 const Upstream = {
   /** HTTP status of the answer (0 when no answer arrived). */
@@ -372,6 +372,53 @@ export const fromAnswer = (a: UpstreamAnswer): BinanceError => {
     : error
 }
 
+/** The typed error of a code's row in the table (`BinanceCodes`), with the reason its message carries. */
+const fromRow = (
+  info: CodeInfo,
+  a: UpstreamAnswer,
+  base: { readonly status: number; readonly code: number | null; readonly msg: string; readonly endpoint: string }
+): BinanceError => {
+  const reason = reasonOf(info, a.msg) as never
+  switch (info.tag) {
+    case "MarginTypeBlocked":
+      return new MarginTypeBlocked({ ...base, reason, symbol: a.symbol })
+    case "MultiAssetsBlocked":
+      return new MultiAssetsBlocked({ ...base, reason })
+    case "PositionModeBlocked":
+      return new PositionModeBlocked({ ...base, reason })
+    case "NoChangeNeeded":
+      return new NoChangeNeeded({ ...base, setting: reason })
+    case "AccountRejected":
+      return new AccountRejected({ ...base, reason })
+    case "OrderRejected":
+      return new OrderRejected(base)
+    case "InvalidParameter":
+      return new InvalidParameter({ ...base, reason, param: paramIn(a.msg) })
+    case "UnknownSymbol":
+      return new UnknownSymbol({ ...base, symbol: a.symbol })
+    case "InvalidSignature":
+      return new InvalidSignature(base)
+    case "InvalidApiKey":
+      return new InvalidApiKey({ ...base, reason })
+    case "TimestampOutsideWindow":
+      return new TimestampOutsideWindow({ ...base, reason })
+    case "RateLimited":
+      return new RateLimited({ ...base, source: reason, retryAfterSeconds: a.retryAfterSeconds ?? null })
+    case "IpBanned":
+      return new IpBanned({ ...base, until: null, retryAfterSeconds: a.retryAfterSeconds ?? null })
+    case "ExecutionUnknown":
+      return new ExecutionUnknown(base)
+    case "ServiceUnavailable":
+      return new ServiceUnavailable({ ...base, reason })
+    case "Transport":
+      return new Transport({ ...base, reason })
+    case "UnexpectedResponse":
+      return new UnexpectedResponse(base)
+    case "BinanceRejected":
+      return new BinanceRejected(base)
+  }
+}
+
 const classify = (a: UpstreamAnswer): BinanceError => {
   const base = { status: a.status, code: a.code, msg: a.msg, endpoint: a.endpoint }
   const retryAfter = a.retryAfterSeconds ?? null
@@ -384,126 +431,17 @@ const classify = (a: UpstreamAnswer): BinanceError => {
       : null
     return new IpBanned({ ...base, until, retryAfterSeconds: retryAfter })
   }
-  if (a.status === 429 || a.code === -1003 || a.code === -1015) {
-    return new RateLimited({ ...base, source: "exchange", retryAfterSeconds: retryAfter })
-  }
-  switch (a.code) {
-    case -4047:
-      return new MarginTypeBlocked({ ...base, reason: "open-orders", symbol: a.symbol })
-    case -4048:
-      return new MarginTypeBlocked({ ...base, reason: "position", symbol: a.symbol })
-    case -4168:
-      return new MarginTypeBlocked({ ...base, reason: "multi-assets", symbol: a.symbol })
-    case -4167:
-      return new MultiAssetsBlocked({ ...base, reason: "isolated-symbols" })
-    case -4169:
-      return new MultiAssetsBlocked({ ...base, reason: "insufficient-margin" })
-    case -4170:
-      return new MultiAssetsBlocked({ ...base, reason: "open-orders" })
-    case -4172:
-      return new MultiAssetsBlocked({ ...base, reason: "negative-balance" })
-    case -4067:
-      return new PositionModeBlocked({ ...base, reason: "open-orders" })
-    case -4068:
-      return new PositionModeBlocked({ ...base, reason: "position" })
-    case -4531:
-      return new PositionModeBlocked({ ...base, reason: "sync-required" })
-    case -4046:
-      return new NoChangeNeeded({ ...base, setting: "margin-type" })
-    case -4171:
-      return new NoChangeNeeded({ ...base, setting: "multi-assets" })
-    case -4059:
-      return new NoChangeNeeded({ ...base, setting: "position-side" })
-    case -4052:
-      return new NoChangeNeeded({ ...base, setting: "auto-add-margin" })
-    case -2019:
-    case -4050:
-      return new AccountRejected({ ...base, reason: "insufficient-margin" })
-    case -4051:
-    case -4049:
-    case -4053:
-    case -4054:
-      return new AccountRejected({ ...base, reason: "balance" })
-    case -4161:
-      return new AccountRejected({ ...base, reason: "leverage" })
-    case -2023:
-      return new AccountRejected({ ...base, reason: "liquidation" })
-    case -4109:
-      return new AccountRejected({ ...base, reason: "inactive" })
-    case -1014:
-    case -1116:
-    case -4164:
-    case -4183:
-    case -4184:
-      return new OrderRejected(base)
-    case -1100:
-      return new InvalidParameter({ ...base, reason: "illegal-chars", param: paramIn(a.msg) })
-    case -1101:
-      return new InvalidParameter({
-        ...base,
-        reason: a.msg.startsWith("Duplicate") ? "duplicate" : "too-many",
-        param: paramIn(a.msg)
-      })
-    case -1102:
-      return new InvalidParameter({ ...base, reason: "missing", param: paramIn(a.msg) })
-    case -1103:
-      return new InvalidParameter({ ...base, reason: "unknown", param: paramIn(a.msg) })
-    case -1104:
-      return new InvalidParameter({ ...base, reason: "unread" })
-    case -1105:
-      return new InvalidParameter({ ...base, reason: "empty", param: paramIn(a.msg) })
-    case -1106:
-      return new InvalidParameter({ ...base, reason: "not-required", param: paramIn(a.msg) })
-    case -1108:
-      return new InvalidParameter({ ...base, reason: "bad-asset" })
-    case -1109:
-      return new InvalidParameter({ ...base, reason: "bad-account" })
-    case -1111:
-      return new InvalidParameter({ ...base, reason: "bad-precision" })
-    case -1023:
-    case -4165:
-      return new InvalidParameter({ ...base, reason: "bad-time-range" })
-    case -1128:
-      return new InvalidParameter({ ...base, reason: "bad-combination" })
-    case -1130:
-      return new InvalidParameter({ ...base, reason: "invalid", param: paramIn(a.msg) })
-    case -1121:
-    case -1122:
-      return new UnknownSymbol({ ...base, symbol: a.symbol })
-    case -1022:
-      return new InvalidSignature(base)
-    case -2014:
-      return new InvalidApiKey({ ...base, reason: "format" })
-    case -2015:
-      return new InvalidApiKey({ ...base, reason: "rejected" })
-    case -1002:
-    case -1099:
-      return new InvalidApiKey({ ...base, reason: "unauthorized" })
-    case -1004:
-    case -1005:
-    case -1011:
-      return new InvalidApiKey({ ...base, reason: "ip-not-allowed" })
-    case -1021:
-      return new TimestampOutsideWindow({ ...base, reason: a.msg.includes("ahead") ? "ahead" : "behind" })
-    case -5028:
-      return new TimestampOutsideWindow({ ...base, reason: "matching-engine" })
-    case -1006:
-    case -1007:
-      return new ExecutionUnknown(base)
-    case -1008:
-      return new ServiceUnavailable({ ...base, reason: "throttled" })
-    case -1001:
-      return new ServiceUnavailable({ ...base, reason: "internal" })
-    case -1016:
-      return new ServiceUnavailable({ ...base, reason: "shutting-down" })
-    case -1020:
-      return new ServiceUnavailable({ ...base, reason: "unsupported" })
-  }
+  if (a.status === 429) return new RateLimited({ ...base, source: "exchange", retryAfterSeconds: retryAfter })
+  // The four documented 503s are told apart by their message, whatever code comes with it.
   if (a.status === 503) {
     if (a.msg === SERVICE_503.unknown || a.msg.startsWith("Unknown error")) return new ExecutionUnknown(base)
     if (a.msg === SERVICE_503.unavailable) return new ServiceUnavailable({ ...base, reason: "unavailable" })
     if (a.msg === SERVICE_503.internal) return new ServiceUnavailable({ ...base, reason: "internal" })
     if (a.msg === SERVICE_503.throttled) return new ServiceUnavailable({ ...base, reason: "throttled" })
+  }
+  const info = a.code === null ? undefined : codeInfo(a.code)
+  if (info !== undefined) return fromRow(info, a, base)
+  if (a.status === 503) {
     // An undocumented 503: for a write, the outcome is not known.
     return a.isWrite ? new ExecutionUnknown(base) : new ServiceUnavailable({ ...base, reason: "unavailable" })
   }

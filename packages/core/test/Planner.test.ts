@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { type MarginType, makeSymbol, type SymbolId } from "../src/Domain.js"
 import { ServiceUnavailable } from "../src/Errors.js"
+import * as Explain from "../src/Explain.js"
 import * as Planner from "../src/Planner.js"
 import type { AccountSnapshot, BalanceState, SymbolState } from "../src/Snapshot.js"
 import { type Call, makeRunner, type ModelState } from "./support/ExchangeModel.js"
@@ -382,7 +383,7 @@ describe("Planner examples", () => {
     const plan = planOrDie({ marginTypes: { symbols: [entry("BTCUSDT", "ISOLATED")] } }, snap)
     assert.strictEqual(plan.steps.length, 1)
     assert.deepStrictEqual(plan.steps[0]?.blockers.map((b) => [b.code, b.reason, b.fix]), [
-      [-4168, "multi-assets", "turn Multi-Assets off first (marginctl multi-assets off)"]
+      [-4168, "multi-assets", "turn Multi-Assets off first"]
     ])
     assert.isTrue(plan.blocked)
   })
@@ -436,7 +437,7 @@ describe("Planner examples", () => {
       text: "the USDC wallet balance is negative (-5000 USDC)",
       fix: "transfer at least 5000 USDC into the USDⓈ-M Futures wallet"
     }])
-    assert.include(Planner.describePlan(plan).join("\n"), "Fix: transfer at least 5000 USDC")
+    assert.include(Planner.describePlan(plan, Explain.plain).join("\n"), "Fix: transfer at least 5000 USDC")
   })
 
   it("open orders anywhere block the switch (-4170); ISOLATED steps waiting for it are blocked too", () => {
@@ -499,7 +500,7 @@ describe("Planner examples", () => {
     assert.strictEqual(plan.applyWeight, 1)
     assert.deepStrictEqual(plan.unchanged, [makeSymbol("BTCUSDT"), makeSymbol("SOLUSDT")])
     assert.isTrue(plan.multiAssetsUnchanged)
-    assert.deepStrictEqual(Planner.describePlan(plan), [
+    assert.deepStrictEqual(Planner.describePlan(plan, Explain.plain), [
       "1. Set ETHUSDT from ISOLATED to CROSSED (weight 1)",
       "Multi-Assets Mode is already off.",
       "Already as asked: BTCUSDT, SOLUSDT.",
@@ -510,7 +511,7 @@ describe("Planner examples", () => {
   it("describes a blocked plan with numbered steps and fixes", () => {
     const snap = snapshot({ multiAssetsMargin: true, symbols: [sym("BTCUSDT", "CROSSED", { openOrders: 2 })] })
     const plan = planOrDie({ multiAssets: false, marginTypes: { symbols: [entry("BTCUSDT", "ISOLATED")] } }, snap)
-    assert.deepStrictEqual(Planner.describePlan(plan), [
+    assert.deepStrictEqual(Planner.describePlan(plan, Explain.plain), [
       "1. Turn Multi-Assets Mode off (weight 1)",
       "   blocked: the account has 2 open orders (BTCUSDT 2); Multi-Assets Mode cannot change while any order is open (Binance -4170). Fix: cancel the 2 open orders (BTCUSDT 2), or wait until they fill",
       "2. Set BTCUSDT from CROSSED to ISOLATED (weight 1)",
@@ -518,7 +519,7 @@ describe("Planner examples", () => {
       "   blocked: BTCUSDT has 2 open orders (Binance -4047). Fix: cancel the 2 open orders on BTCUSDT, or wait until they fill",
       "Weight: 2 to apply (reads cost 16). 2 of 2 steps are blocked."
     ])
-    assert.deepStrictEqual(Planner.describePlan(planOrDie({}, snap)), [
+    assert.deepStrictEqual(Planner.describePlan(planOrDie({}, snap), Explain.plain), [
       "Nothing to change: the account is already in the desired state."
     ])
   })

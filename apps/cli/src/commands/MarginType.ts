@@ -8,11 +8,13 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import type { MarginType, SymbolId } from "@marginctl/core/Domain"
-import { isRuleRejection } from "@marginctl/core/Errors"
+import * as BinanceCodes from "@marginctl/core/BinanceCodes"
+import { MarginTypeBlocked } from "@marginctl/core/Errors"
+import * as Explain from "@marginctl/core/Explain"
 import * as Effect from "effect/Effect"
-import { CliFailure, type ExitClass, exitClassOf, invalid, worst } from "../Failure.js"
-import * as Hints from "../Hints.js"
+import { CliFailure, type ExitClass, invalid, worst } from "../Failure.js"
 import * as Output from "../Output.js"
+import * as Vocabulary from "../Vocabulary.js"
 import {
   concurrencyOption,
   type Ctx,
@@ -25,11 +27,18 @@ import {
   withClient
 } from "./Shared.js"
 
+const UNKNOWN_SYMBOL = BinanceCodes.codeOf("UnknownSymbol", null)
+const MULTI_ASSETS_ON = BinanceCodes.codeOf("MarginTypeBlocked", "multi-assets")
+
+/** The refusal Binance would answer for ISOLATED while Multi-Assets Mode is on, known before sending. */
+const multiAssetsOnBlocked = (symbol: string) =>
+  new MarginTypeBlocked({ status: 0, code: MULTI_ASSETS_ON, msg: BinanceCodes.messageOf(MULTI_ASSETS_ON), reason: "multi-assets", symbol })
+
 const unknownSymbols = (unknown: ReadonlyArray<string>) =>
   new CliFailure({
     exitCode: 2,
     tag: "UnknownSymbol",
-    code: -1121,
+    code: UNKNOWN_SYMBOL,
     message: `unknown ${unknown.length === 1 ? "symbol" : "symbols"}: ${unknown.join(", ")}; nothing was changed`,
     hint: "`marginctl margin-type get` lists the exchange's symbols"
   })
@@ -78,11 +87,10 @@ interface Result {
   readonly exit: ExitClass
 }
 
-const failed = (symbol: string, e: { readonly _tag: string; readonly message: string; readonly code?: number | null }): Result => {
-  const code = typeof e.code === "number" ? e.code : null
-  const blocked = isRuleRejection(e)
-  const hint = Hints.hint(e._tag, code, { ...(e as Hints.Detail), symbol })
-  return { symbol, outcome: blocked ? "blocked" : "failed", reason: hint ?? e.message, code, exit: exitClassOf(e._tag) }
+const failed = (symbol: string, e: Explain.Subject & { readonly message: string }): Result => {
+  const explained = Explain.explain({ ...e, _tag: e._tag, symbol }, Vocabulary.vocabulary)
+  const outcome = explained.kind === "blocked" ? "blocked" : "failed"
+  return { symbol, outcome, reason: explained.fix ?? e.message, code: explained.code, exit: explained.exitClass }
 }
 
 const setAll = (ctx: Ctx, type: MarginType, symbols: ReadonlyArray<SymbolId>, all: boolean, concurrency: number) =>
@@ -93,12 +101,12 @@ const setAll = (ctx: Ctx, type: MarginType, symbols: ReadonlyArray<SymbolId>, al
     if (unknown.length > 0) return yield* unknownSymbols(unknown)
     const targets = all ? current.map((e) => e.symbol) : symbols
     const needed = targets.filter((s) => byName.get(s) !== type)
-    // Binance refuses ISOLATED while Multi-Assets Mode is on (-4168): say so without sending anything.
+    // Binance refuses ISOLATED while Multi-Assets Mode is on: say so without sending anything.
     const multiAssetsOn = type === "ISOLATED" && needed.length > 0 ? yield* ctx.client.getMultiAssetsMode() : false
     return yield* Effect.forEach(targets, (symbol): Effect.Effect<Result> => {
       if (byName.get(symbol) === type) return Effect.succeed({ symbol, outcome: "unchanged", reason: null, code: null, exit: 0 })
       if (multiAssetsOn) {
-        return Effect.succeed({ symbol, outcome: "blocked", reason: Hints.hint("MarginTypeBlocked", -4168), code: -4168, exit: 3 })
+        return Effect.succeed(failed(symbol, multiAssetsOnBlocked(symbol)))
       }
       return ctx.client.setMarginType(symbol, type).pipe(
         Effect.match({

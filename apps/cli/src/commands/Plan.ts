@@ -5,12 +5,13 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Explain from "@marginctl/core/Explain"
 import type * as Planner from "@marginctl/core/Planner"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { CliFailure, type ExitClass, exitClassOf, invalid, worst } from "../Failure.js"
-import * as Hints from "../Hints.js"
+import { CliFailure, type ExitClass, invalid, worst } from "../Failure.js"
 import * as Output from "../Output.js"
+import * as Vocabulary from "../Vocabulary.js"
 import { desiredOptions, resolveDesired } from "./Desired.js"
 import * as Progress from "./Progress.js"
 import {
@@ -32,7 +33,7 @@ const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>
     const plan = yield* P.plan(desired, snapshot)
     const lines = [
       ...(plan.steps.length > 0 ? [`Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`] : []),
-      ...P.describePlan(plan).map((l) => (plan.steps.length > 0 ? `  ${l}` : l))
+      ...P.describePlan(plan, Vocabulary.vocabulary).map((l) => (plan.steps.length > 0 ? `  ${l}` : l))
     ]
     const json = { desired: Schema.encodeSync(P.DesiredState)(desired), plan: Schema.encodeSync(P.Plan)(plan) }
     return { P, plan, lines, json }
@@ -71,6 +72,11 @@ interface StepReport {
   readonly error: { readonly tag: string; readonly code: number | null; readonly message: string; readonly hint: string | null } | null
 }
 
+const blockerHint = (b: Planner.Blocker): string => {
+  const { fix, what } = Explain.explainBlocker(b, Vocabulary.vocabulary)
+  return `${what}; ${fix}`
+}
+
 const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
   const step = p.steps.find((s) => s.index === e.index)
   const symbol = step?._tag === "SetMarginType" ? step.symbol : undefined
@@ -78,8 +84,8 @@ const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
   const hint = e.error === undefined
     ? null
     : e.error.tag === "PlannedBlocker" && blocker !== undefined
-    ? `${blocker.text}; ${blocker.fix}`
-    : Hints.hint(e.error.tag, e.error.code, { symbol })
+    ? blockerHint(blocker)
+    : Vocabulary.hint({ _tag: e.error.tag, code: e.error.code, symbol })
   return {
     index: e.index,
     title: step?.title ?? `step ${e.index}`,
@@ -91,7 +97,7 @@ const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
 
 const exitOf = (steps: ReadonlyArray<StepReport>): ExitClass =>
   worst(steps.map((s) =>
-    s.outcome === "blocked" ? 3 : s.outcome === "failed" ? (s.error === null ? 1 : exitClassOf(s.error.tag)) : 0
+    s.outcome === "blocked" ? 3 : s.outcome === "failed" ? (s.error === null ? 1 : Explain.exitClassOf(s.error.tag)) : 0
   ))
 
 const apply = Command.make("apply", {

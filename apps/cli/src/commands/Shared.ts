@@ -15,7 +15,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Env from "../Env.js"
 import { CliFailure } from "../Failure.js"
-import * as Hints from "../Hints.js"
+import * as Vocabulary from "../Vocabulary.js"
 import { clientLayer } from "../MainLive.js"
 import * as Output from "../Output.js"
 
@@ -91,7 +91,7 @@ const explain = <E>(ctx: Ctx, e: E): Effect.Effect<never, E | CliFailure> => {
             tag,
             code: err.code ?? null,
             message: err.message ?? tag,
-            hint: Hints.hint(tag, err.code ?? null, {
+            hint: Vocabulary.hint({ _tag: tag, code: err.code }, {
               offsetMs: sample._tag === "Some" ? sample.value.offsetMs : undefined,
               recvWindow: ctx.target.recvWindow
             })
@@ -107,7 +107,7 @@ const explain = <E>(ctx: Ctx, e: E): Effect.Effect<never, E | CliFailure> => {
         tag,
         code: null,
         message: err.message ?? tag,
-        hint: Hints.hint(tag, null, { baseUrl: ctx.target.baseUrl })
+        hint: Vocabulary.hint({ _tag: tag }, { host: ctx.target.baseUrl })
       })
     )
   }

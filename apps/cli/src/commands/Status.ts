@@ -4,9 +4,11 @@
  * (accountConfig, symbolConfig, openOrders, openAlgoOrders, account, exchangeInfo).
  */
 import * as Command from "@effect/cli/Command"
+import * as Explain from "@marginctl/core/Explain"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Output from "../Output.js"
+import * as Vocabulary from "../Vocabulary.js"
 import { described, loadPlanner, targetLabel, targetOptions, withClient } from "./Shared.js"
 
 const list = (names: ReadonlyArray<string>, max = 8) =>
@@ -54,7 +56,10 @@ export const command = Command.make("status", targetOptions, (flags) =>
             ? `Turning Multi-Assets Mode ${onOff(to)}: nothing blocks it (${steps.length} ${steps.length === 1 ? "step" : "steps"}; ` +
               `\`marginctl apply --multi-assets ${onOff(to)}\`).`
             : `Turning Multi-Assets Mode ${onOff(to)} is blocked:`,
-          ...blockers.map((b) => `  - ${b.text}; ${b.fix} (Binance ${b.code})`),
+          ...blockers.map((b) => {
+            const { fix, what } = Explain.explainBlocker(b, Vocabulary.vocabulary)
+            return `  - ${what}; ${fix} (Binance ${b.code})`
+          }),
           `(reads cost weight ${snap.readWeight})`
         ]
         return Output.report(json, human)

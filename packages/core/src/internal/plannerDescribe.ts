@@ -2,21 +2,24 @@
  * @internal
  * Short human lines for plans, blockers and progress events (CLI human output, extension popup).
  */
+import { explainBlocker, type Vocabulary } from "../Explain.js"
 import type * as Planner from "../Planner.js"
 
 /** @internal */
-export const describeBlocker = (blocker: Planner.Blocker): string =>
-  `${blocker.text} (Binance ${blocker.code}). Fix: ${blocker.fix}`
+export const describeBlocker = (blocker: Planner.Blocker, vocabulary: Vocabulary): string => {
+  const { fix, what } = explainBlocker(blocker, vocabulary)
+  return `${what} (Binance ${blocker.code}). Fix: ${fix}`
+}
 
 /** @internal */
-export const describePlan = (plan: Planner.Plan): Array<string> => {
+export const describePlan = (plan: Planner.Plan, vocabulary: Vocabulary): Array<string> => {
   const lines: Array<string> = []
   if (plan.steps.length === 0) {
     lines.push("Nothing to change: the account is already in the desired state.")
   }
   for (const step of plan.steps) {
     lines.push(`${step.index}. ${step.title} (weight ${step.weight})`)
-    for (const blocker of step.blockers) lines.push(`   blocked: ${describeBlocker(blocker)}`)
+    for (const blocker of step.blockers) lines.push(`   blocked: ${describeBlocker(blocker, vocabulary)}`)
   }
   if (plan.multiAssetsUnchanged) {
     lines.push(`Multi-Assets Mode is already ${plan.multiAssets.before ? "on" : "off"}.`)

@@ -3,6 +3,7 @@
  * Desired-state validation and planning (pure).
  */
 import * as Either from "effect/Either"
+import { codeOf } from "../BinanceCodes.js"
 import type { MarginType, SymbolId } from "../Domain.js"
 import { DesiredStateRejected } from "../Errors.js"
 import type * as Planner from "../Planner.js"
@@ -55,10 +56,21 @@ export const validateDesired = (
 // ---------------------------------------------------------------------------------------------
 // Blockers
 
+/** The codes Binance answers with when it hits each blocker (from the one table). */
+const CODE = {
+  marginTypeOpenOrders: codeOf("MarginTypeBlocked", "open-orders"),
+  marginTypePosition: codeOf("MarginTypeBlocked", "position"),
+  marginTypeMultiAssets: codeOf("MarginTypeBlocked", "multi-assets"),
+  multiAssetsIsolated: codeOf("MultiAssetsBlocked", "isolated-symbols"),
+  multiAssetsOpenOrders: codeOf("MultiAssetsBlocked", "open-orders"),
+  multiAssetsNegativeBalance: codeOf("MultiAssetsBlocked", "negative-balance"),
+  multiAssetsMargin: codeOf("MultiAssetsBlocked", "insufficient-margin")
+}
+
 const openOrdersBlocker = (s: SymbolState): Planner.Blocker => {
   const orders = plural(s.openOrders, "open order")
   return {
-    code: -4047,
+    code: CODE.marginTypeOpenOrders,
     reason: "open-orders",
     symbol: s.symbol,
     text: `${s.symbol} has ${orders}`,
@@ -67,7 +79,7 @@ const openOrdersBlocker = (s: SymbolState): Planner.Blocker => {
 }
 
 const positionBlocker = (s: SymbolState): Planner.Blocker => ({
-  code: -4048,
+  code: CODE.marginTypePosition,
   reason: "position",
   symbol: s.symbol,
   text: `${s.symbol} has an open position (size ${num(s.positionAmt)})`,
@@ -75,15 +87,15 @@ const positionBlocker = (s: SymbolState): Planner.Blocker => ({
 })
 
 const multiAssetsOnBlocker = (symbol: SymbolId): Planner.Blocker => ({
-  code: -4168,
+  code: CODE.marginTypeMultiAssets,
   reason: "multi-assets",
   symbol,
   text: `Multi-Assets Mode is on and allows only cross margin, so ${symbol} cannot be ISOLATED`,
-  fix: "turn Multi-Assets off first (marginctl multi-assets off)"
+  fix: "turn Multi-Assets off first"
 })
 
 const waitsForOffBlocker = (symbol: SymbolId, offIndex: number): Planner.Blocker => ({
-  code: -4168,
+  code: CODE.marginTypeMultiAssets,
   reason: "blocked-dependency",
   symbol,
   text: `${symbol} can only become ISOLATED after Multi-Assets Mode is off (step ${offIndex}), and that step is blocked`,
@@ -102,7 +114,7 @@ const multiAssetsBlockers = (
     const indices = blockedCrossings.map((s) => s.index).join(", ")
     const steps = blockedCrossings.length === 1 ? "step" : "steps"
     blockers.push({
-      code: -4167,
+      code: CODE.multiAssetsIsolated,
       reason: "blocked-dependency",
       ...(names.length === 1 ? { symbol: names[0]! } : {}),
       text: `${listNames(names)} must be switched to cross margin before Multi-Assets Mode can go on, and ${
@@ -116,7 +128,7 @@ const multiAssetsBlockers = (
     const total = withOrders.reduce((n, s) => n + s.openOrders, 0)
     const where = withOrders.map((s) => `${s.symbol} ${s.openOrders}`).join(", ")
     blockers.push({
-      code: -4170,
+      code: CODE.multiAssetsOpenOrders,
       reason: "open-orders",
       ...(withOrders.length === 1 ? { symbol: withOrders[0]!.symbol } : {}),
       text: `the account has ${plural(total, "open order")} (${where}); Multi-Assets Mode cannot change while any order is open`,
@@ -126,7 +138,7 @@ const multiAssetsBlockers = (
   for (const b of snapshot.balances) {
     if (b.marginAvailable && b.walletBalance < 0) {
       blockers.push({
-        code: -4172,
+        code: CODE.multiAssetsNegativeBalance,
         reason: "negative-balance",
         text: `the ${b.asset} wallet balance is negative (${num(b.walletBalance)} ${b.asset})`,
         fix: `transfer at least ${num(-b.walletBalance)} ${b.asset} into the USDⓈ-M Futures wallet`
@@ -135,7 +147,7 @@ const multiAssetsBlockers = (
   }
   if (!value && snapshot.creditsMode) {
     blockers.push({
-      code: -4169,
+      code: CODE.multiAssetsMargin,
       reason: "credits-lock",
       text: "Credits Trading Mode accounts stay in Multi-Assets Mode",
       fix: "leave Multi-Assets Mode on; it cannot be turned off while the account is in Credits Trading Mode"
@@ -144,7 +156,7 @@ const multiAssetsBlockers = (
   if (!value) {
     for (const short of marginShortfalls(snapshot)) {
       blockers.push({
-        code: -4169,
+        code: CODE.multiAssetsMargin,
         reason: "insufficient-margin",
         text: `positions margined in ${short.asset} need ${num(short.needed)} ${short.asset} of initial margin, ` +
           `but the ${short.asset} wallet balance is ${num(short.balance)}; without Multi-Assets Mode other assets no longer count`,
