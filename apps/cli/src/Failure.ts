@@ -2,7 +2,7 @@
  * The CLI's own failures (no target chosen, missing credentials, a refused confirmation, a blocked
  * plan…) and the exit-code classes every failure maps to.
  */
-import * as Explain from "@marginctl/core/Explain"
+import type * as Explain from "@marginctl/core/Explain"
 import * as Data from "effect/Data"
 
 /** The exit classes (`Explain.ExitClass`): 0 done, 2 invalid input, 3 blocked, 4 limits, 5 auth, 6 network, 1 other. */

@@ -7,8 +7,9 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
+import * as Explain from "@marginctl/core/Explain"
 import type { ProgressEvent } from "@marginctl/core/Planner"
+import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -19,6 +20,7 @@ import type { BackendShape } from "./Backend.js"
 import { hostOf } from "./Hosts.js"
 import type { ApplyStarted, SymbolRow } from "./Messages.js"
 import { UserError } from "./UserErrors.js"
+import { explain } from "./Vocabulary.js"
 
 const POLL_MS = 250
 
@@ -56,30 +58,26 @@ export const fromGateway = (e: Tagged, host: string, account: string): UserError
         fix: m.resource === "account" ? "Check the gateway account name in the options page." : undefined
       })
     case "BlockedByRule":
-      return new UserError({
-        kind: "blocked",
-        title: "Binance refused the change",
-        detail: message,
-        ...(typeof m.fix === "string" ? { fix: m.fix } : {}),
-        ...code
-      })
+    {
+      const detail = {
+        reason: typeof m.reason === "string" ? m.reason : undefined,
+        symbol: typeof m.symbol === "string" ? m.symbol : undefined
+      }
+      return new UserError(explain(
+        typeof m.code === "number" ? Explain.ofCode(m.code, detail) : { _tag: "AccountRejected", ...detail, msg: message }
+      ))
+    }
     case "RateLimited":
-      return new UserError({
-        kind: "limit",
-        title: "Too many requests for now",
-        detail: message,
-        fix: typeof m.retryAfterSeconds === "number" ? `Wait ${m.retryAfterSeconds} seconds and try again.` : "Wait a minute and try again."
-      })
+      return new UserError(explain({
+        _tag: m.source === "banned" ? "IpBanned" : "RateLimited",
+        source: typeof m.source === "string" ? m.source : undefined,
+        retryAfterSeconds: typeof m.retryAfterSeconds === "number" ? m.retryAfterSeconds : null,
+        msg: message
+      }))
     case "UpstreamError":
-      return new UserError({ kind: "network", title: "The gateway could not complete the call to Binance", detail: message, ...code })
+      return new UserError(explain({ _tag: typeof m.tag === "string" ? m.tag : "BinanceRejected", ...code, msg: message }))
     case "OutcomeUnknown":
-      return new UserError({
-        kind: "unknown-outcome",
-        title: "The outcome of the change is not known",
-        detail: message,
-        fix: "Reopen the popup to read the account's current state before trying again.",
-        ...code
-      })
+      return new UserError(explain({ _tag: "ExecutionUnknown", ...code, msg: message }))
     case "InvalidRequest":
       return new UserError({ kind: "input", title: "The gateway refused the request", detail: message })
     case "RequestError":

@@ -8,6 +8,7 @@
  * Nothing here ever carries a secret back to a page; the passphrase goes one way, page → worker.
  */
 import { MarginType } from "@marginctl/core/Domain"
+import * as Explain from "@marginctl/core/Explain"
 import { DesiredState, Plan, ProgressEvent } from "@marginctl/core/Planner"
 import * as Schema from "effect/Schema"
 
@@ -22,7 +23,7 @@ export const userErrorFields = {
   /** Binance's error code when there is one. */
   code: Schema.optional(Schema.Number),
   /** Lets pages react: `locked` shows the passphrase form, `setup` points at the options page. */
-  kind: Schema.Literal("locked", "setup", "auth", "blocked", "network", "limit", "input", "unknown-outcome", "internal")
+  kind: Schema.Union(Explain.Kind, Schema.Literal("locked", "setup", "internal"))
 }
 export const UserErrorData = Schema.TaggedStruct("UserError", userErrorFields)
 export type UserErrorData = typeof UserErrorData.Type

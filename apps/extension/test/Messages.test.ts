@@ -5,8 +5,9 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { fromGateway } from "../src/GatewayBackend.js"
 import { Answer, ApplyMessage, Request, Success } from "../src/Messages.js"
-import { FIX_BY_CODE, forPopup, summaryText } from "../src/popup/texts.js"
+import { summaryText } from "../src/popup/texts.js"
 import { fromBinance, internal, toData } from "../src/UserErrors.js"
+import { blockerText } from "../src/Vocabulary.js"
 
 describe("Messages", () => {
   it("decodes what pages send and refuses anything else", () => {
@@ -62,12 +63,10 @@ describe("errors in plain words", () => {
     assert.strictEqual(transport.title, "Could not reach 127.0.0.1:9")
     assert.strictEqual(fromBinance(new ExecutionUnknown({ status: 503, code: null, msg: "Unknown error", endpoint: "" }), "h").kind, "unknown-outcome")
 
-    assert.strictEqual(
-      forPopup("BTCUSDT: Margin type cannot be changed if there exists position. (POST /fapi/v1/marginType)"),
-      "BTCUSDT: Margin type cannot be changed if there exists position."
-    )
-    assert.strictEqual(forPopup("turn Multi-Assets off first (marginctl multi-assets off)"), "turn Multi-Assets off first")
-    assert.isString(FIX_BY_CODE[-4168])
+    // The popup's words: no CLI command, no gateway endpoint.
+    assert.notInclude(blocked.fix, "marginctl")
+    const blocker = blockerText({ code: -4168, reason: "multi-assets", symbol: "BTCUSDT" as never, text: "Multi-Assets Mode is on", fix: "turn Multi-Assets off first" })
+    assert.deepStrictEqual(blocker, { what: "Multi-Assets Mode is on (Binance -4168).", fix: "Fix: Turn Multi-Assets off first." })
   })
 
   it("maps the gateway's errors", () => {
@@ -76,10 +75,14 @@ describe("errors in plain words", () => {
       kind: "auth",
       title: "The token may not do this"
     })
-    assert.include(fromGateway({ _tag: "BlockedByRule", code: -4047, message: "m", fix: "cancel" } as never, "gw", "main"), {
-      kind: "blocked",
-      code: -4047,
-      fix: "cancel"
+    const blocked = fromGateway({ _tag: "BlockedByRule", code: -4047, reason: "open-orders", symbol: "ETHUSDT", message: "m", fix: "cancel (DELETE …)" } as never, "gw", "main")
+    assert.include(blocked, { kind: "blocked", code: -4047, title: "Binance refused to change ETHUSDT" })
+    // In the popup's own words, not the gateway's.
+    assert.include(blocked.fix, "ETHUSDT has open orders")
+    assert.notInclude(blocked.fix, "DELETE")
+    assert.include(fromGateway({ _tag: "RateLimited", source: "banned", retryAfterSeconds: 30, message: "m" } as never, "gw", "main"), {
+      kind: "limit",
+      title: "Binance has blocked this IP address for a while"
     })
     assert.include(fromGateway({ _tag: "RequestError" }, "gw:8080", "main"), { title: "Could not reach the gateway at gw:8080" })
   })

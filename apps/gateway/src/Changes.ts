@@ -11,7 +11,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { MarginType, SymbolId } from "@marginctl/core/Domain"
-import { type BinanceError, isRuleRejection } from "@marginctl/core/Errors"
+import type { BinanceError } from "@marginctl/core/Errors"
+import * as Explain from "@marginctl/core/Explain"
 import type { SetResult } from "@marginctl/core/Outcome"
 import type { AuditAction } from "@marginctl/gateway-api/Audit"
 import type { AccountRuntime } from "./Accounts.js"
@@ -43,10 +44,17 @@ export interface ChangesShape {
 
 export class Changes extends Context.Tag("@marginctl/gateway/Changes")<Changes, ChangesShape>() {}
 
-const REJECTED = new Set(["InvalidParameter", "UnknownSymbol", "InvalidSignature", "InvalidApiKey", "TimestampOutsideWindow", "BinanceRejected", "SignerError"])
-
-const outcomeOf = (e: BinanceError): AuditFinish["outcome"] =>
-  isRuleRejection(e) ? "blocked" : e._tag === "ExecutionUnknown" ? "unknown" : REJECTED.has(e._tag) ? "rejected" : "failed"
+/** The audit outcome of a failed call, by the kind of failure the core says it is. */
+const outcomeOf = (e: BinanceError): AuditFinish["outcome"] => {
+  const { kind } = Explain.explain(e, Explain.plain)
+  return kind === "blocked"
+    ? "blocked"
+    : kind === "unknown-outcome"
+    ? "unknown"
+    : kind === "input" || kind === "auth"
+    ? "rejected"
+    : "failed"
+}
 
 export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics> = Layer.effect(
   Changes,

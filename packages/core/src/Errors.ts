@@ -325,6 +325,9 @@ export const BinanceError = Schema.Union(
   SignerError
 )
 
+/** Whether a value is one of the core's errors (not a look-alike with the same tag from another schema). */
+export const isBinanceError: (u: unknown) => u is BinanceError = Schema.is(BinanceError)
+
 /** Rule rejections: the exchange understood the call and refused it because of the account's state. */
 export type RuleRejection = MarginTypeBlocked | MultiAssetsBlocked | PositionModeBlocked | AccountRejected
 

@@ -155,7 +155,7 @@ const render = (template: string, vocabulary: Vocabulary, vars: Readonly<Record<
 
 const seconds = (n: number): string => `${n} s`
 
-const variables = (s: Subject, c: Context): Record<string, string | undefined> => ({
+const variables = (s: Omit<Subject, "_tag">, c: Context): Record<string, string | undefined> => ({
   symbol: s.symbol,
   account: c.account,
   host: c.host,
@@ -185,6 +185,12 @@ const fixTemplate = (s: Subject, row: CodeInfo | undefined, c: Context): string 
   return specific?.fix ?? row?.fix ?? CASES[s._tag]?.fix ?? null
 }
 
+/** A failure known by its Binance code only (e.g. after crossing a contract that keeps the code and reason). */
+export const ofCode = (code: number, detail: Omit<Subject, "_tag" | "code"> = {}): Subject => {
+  const row = codeInfo(code)
+  return { ...detail, _tag: row?.tag ?? "BinanceRejected", code, msg: detail.msg ?? row?.messages[0] }
+}
+
 /** A failure in words for the surface whose vocabulary is given. */
 export const explain = (subject: Subject, vocabulary: Vocabulary, context: Context = {}): Explanation => {
   const row = rowOf(subject)
@@ -210,10 +216,14 @@ export const explain = (subject: Subject, vocabulary: Vocabulary, context: Conte
  * A plan's blocker in words: its own text and fix (written by the planner from the account's state),
  * followed by the surface's way to act from its code's row (e.g. how to turn Multi-Assets Mode off).
  */
-export const explainBlocker = (blocker: Blocker, vocabulary: Vocabulary): { readonly what: string; readonly fix: string } => {
+export const explainBlocker = (
+  blocker: Blocker,
+  vocabulary: Vocabulary,
+  context: Context = {}
+): { readonly what: string; readonly fix: string } => {
   const row = blocker.reason === "blocked-dependency" ? undefined : codeInfo(blocker.code)
   const actions = row?.fix?.match(ACTION) ?? []
-  return { what: blocker.text, fix: render(`${blocker.fix}${actions.join("")}`, vocabulary, {}) }
+  return { what: blocker.text, fix: render(`${blocker.fix}${actions.join("")}`, vocabulary, variables(blocker, context)) }
 }
 
 /** The exit class of a failure known only by its tag (a step error's `tag`); 1 when unknown. */

@@ -15,7 +15,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { MarginType, SymbolId } from "./Domain.js"
 import type { BinanceError, DesiredStateRejected } from "./Errors.js"
-import type { Vocabulary } from "./Explain.js"
+import type { Context, Vocabulary } from "./Explain.js"
 import * as apply_ from "./internal/plannerApply.js"
 import * as describe_ from "./internal/plannerDescribe.js"
 import * as plan_ from "./internal/plannerPlan.js"
@@ -228,10 +228,11 @@ export const apply: <R = never>(plan: Plan, runner: Runner<R>, options?: ApplyOp
 // Describe
 
 /** One line: what blocks, the Binance code, and the fix in the surface's words (`Explain.explainBlocker`). */
-export const describeBlocker: (blocker: Blocker, vocabulary: Vocabulary) => string = describe_.describeBlocker
+export const describeBlocker: (blocker: Blocker, vocabulary: Vocabulary, context?: Context) => string = describe_.describeBlocker
 
 /** Short human lines for a plan: numbered steps with weights, blockers with fixes, unchanged settings, totals. */
-export const describePlan: (plan: Plan, vocabulary: Vocabulary) => Array<string> = describe_.describePlan
+export const describePlan: (plan: Plan, vocabulary: Vocabulary, context?: Context) => Array<string> =
+  describe_.describePlan
 
 /** One human line for a progress event (the plan gives the step titles). */
 export const describeEvent: (event: ProgressEvent, plan?: Plan) => string = describe_.describeEvent

@@ -61,7 +61,7 @@ const tagOf = (e: unknown): string | undefined =>
   typeof e === "object" && e !== null && "_tag" in e ? String((e as { _tag: unknown })._tag) : undefined
 
 /**
- * Runs `f` with the core's client for the target the flags choose. A -1021 that survives the core's
+ * Runs `f` with the core's client for the target the flags choose. A refused timestamp that survives the core's
  * resync is explained with the measured offset; an unreachable target names its URL.
  */
 export const withClient = <A, E, R>(

@@ -13,7 +13,8 @@ import * as Runtime from "effect/Runtime"
 import type { AccountSummary, ApplyMessage, Overview, SymbolRow, UserErrorData, VaultStatus } from "../Messages.js"
 import { make as WorkerClientMake, WorkerClient } from "../WorkerClient.js"
 import { byId, h, show } from "./dom.js"
-import { blockerText, FIX_BY_CODE, forPopup, grouped, OUTCOME_LABEL, summaryText } from "./texts.js"
+import { blockerText, explain } from "../Vocabulary.js"
+import { grouped, OUTCOME_LABEL, summaryText } from "./texts.js"
 
 /**
  * This page's one runtime: the default runtime plus the WorkerClient. Not a ManagedRuntime: the
@@ -46,7 +47,7 @@ type Panel =
     readonly title: string
     plan: Plan
     readonly outcomes: Map<number, StepOutcome | "running">
-    readonly errors: Map<number, { readonly message: string; readonly code: number | null }>
+    readonly errors: Map<number, { readonly tag: string; readonly message: string; readonly code: number | null }>
     reconciled: Set<number>
     summary: Extract<ProgressEvent, { _tag: "Done" }>["summary"] | null
   }
@@ -109,8 +110,8 @@ const renderError = () => {
       "div",
       { class: "error", role: "alert", "data-testid": "error-message", "data-kind": e.kind },
       h("strong", {}, e.title),
-      h("p", {}, forPopup(e.detail), e.code === undefined ? "" : ` (Binance ${e.code})`),
-      e.fix === undefined ? null : h("p", { class: "fix" }, forPopup(e.fix)),
+      h("p", {}, e.detail, e.code === undefined ? "" : ` (Binance ${e.code})`),
+      e.fix === undefined ? null : h("p", { class: "fix" }, e.fix),
       state.readFailed && e.kind !== "locked"
         ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => void loadAccount() }, "Try again"))
         : null
@@ -180,7 +181,9 @@ const stepList = (plan: Plan, applying: Extract<Panel, { _tag: "Applying" }> | n
     ...plan.steps.map((step) => {
       const outcome = applying === null ? undefined : applying.outcomes.get(step.index) ?? "waiting"
       const error = applying?.errors.get(step.index)
-      const fix = error?.code != null ? FIX_BY_CODE[error.code] : undefined
+      const failure = error === undefined
+        ? undefined
+        : explain({ _tag: error.tag, code: error.code, ...(step._tag === "SetMarginType" ? { symbol: step.symbol } : {}) })
       return h(
         "li",
         { class: "step", "data-step": step.index, ...(outcome === undefined ? {} : { "data-outcome": outcome }) },
@@ -211,9 +214,9 @@ const stepList = (plan: Plan, applying: Extract<Panel, { _tag: "Applying" }> | n
           : h(
             "p",
             { class: "blocker small" },
-            forPopup(error.message),
+            failure?.title ?? "",
             error.code === null ? "" : ` (Binance ${error.code})`,
-            fix === undefined ? null : h("span", { class: "fix" }, h("br"), `Fix: ${fix}`)
+            failure?.fix === undefined ? null : h("span", { class: "fix" }, h("br"), `Fix: ${failure.fix}`)
           )
       )
     })
@@ -427,7 +430,7 @@ const confirm = async (panel: Extract<Panel, { _tag: "Preview" }>): Promise<void
       case "StepFinished":
         applying.outcomes.set(message.index, message.outcome)
         if (message.reconciled === true) applying.reconciled.add(message.index)
-        if (message.error !== undefined) applying.errors.set(message.index, { message: message.error.message, code: message.error.code })
+        if (message.error !== undefined) applying.errors.set(message.index, message.error)
         break
       case "Done":
         applying.summary = message.summary

@@ -9,6 +9,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { Accounts } from "../Accounts.js"
 import { type JobRecord, Jobs } from "../Jobs.js"
+import { vocabulary } from "../Vocabulary.js"
 import { makeAccess, requireScope, upstreamRead } from "./common.js"
 
 const frame = (e: JobEvent) => `id: ${e.seq}\nevent: ${e.event._tag}\ndata: ${JSON.stringify(e)}\n\n`
@@ -54,7 +55,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
         Effect.gen(function*() {
           const account = yield* access("read", path.account)
           const { ageMs, plan } = yield* jobs.plan(account, payload.desired, false).pipe(upstreamRead(account.name))
-          return { account: account.name, plan, lines: Planner.describePlan(plan), ageMs }
+          return { account: account.name, plan, lines: Planner.describePlan(plan, vocabulary, { account: account.name }), ageMs }
         }))
       .handle("apply", ({ path, payload }) =>
         Effect.gen(function*() {
@@ -70,7 +71,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             account: job.account,
             state: job.state,
             plan: job.plan,
-            lines: Planner.describePlan(job.plan),
+            lines: Planner.describePlan(job.plan, vocabulary, { account: job.account }),
             links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` }
           }
         }))

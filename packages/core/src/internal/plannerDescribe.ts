@@ -2,24 +2,24 @@
  * @internal
  * Short human lines for plans, blockers and progress events (CLI human output, extension popup).
  */
-import { explainBlocker, type Vocabulary } from "../Explain.js"
+import { type Context, explainBlocker, type Vocabulary } from "../Explain.js"
 import type * as Planner from "../Planner.js"
 
 /** @internal */
-export const describeBlocker = (blocker: Planner.Blocker, vocabulary: Vocabulary): string => {
-  const { fix, what } = explainBlocker(blocker, vocabulary)
+export const describeBlocker = (blocker: Planner.Blocker, vocabulary: Vocabulary, context: Context = {}): string => {
+  const { fix, what } = explainBlocker(blocker, vocabulary, context)
   return `${what} (Binance ${blocker.code}). Fix: ${fix}`
 }
 
 /** @internal */
-export const describePlan = (plan: Planner.Plan, vocabulary: Vocabulary): Array<string> => {
+export const describePlan = (plan: Planner.Plan, vocabulary: Vocabulary, context: Context = {}): Array<string> => {
   const lines: Array<string> = []
   if (plan.steps.length === 0) {
     lines.push("Nothing to change: the account is already in the desired state.")
   }
   for (const step of plan.steps) {
     lines.push(`${step.index}. ${step.title} (weight ${step.weight})`)
-    for (const blocker of step.blockers) lines.push(`   blocked: ${describeBlocker(blocker, vocabulary)}`)
+    for (const blocker of step.blockers) lines.push(`   blocked: ${describeBlocker(blocker, vocabulary, context)}`)
   }
   if (plan.multiAssetsUnchanged) {
     lines.push(`Multi-Assets Mode is already ${plan.multiAssets.before ? "on" : "off"}.`)
