@@ -16,12 +16,14 @@
 export type Execution = "not-executed" | "may-have-executed" | "executed"
 
 /**
- * What sending it again can do: nothing ("no"); soon, as it certainly did not execute ("transient");
+ * What sending it again can do: nothing ("no"); soon, as it certainly did not execute ("transient"),
+ * or soon if it is a read ("transient-read": a lost answer or a 5xx, which for a write is an unknown
+ * outcome instead);
  * after the 429 pause ("after-pause"), after the 418 ban ("after-ban"), after the server clock is
  * measured again ("resync-clock"); only after re-reading the account ("reconcile"); or only later, by
  * a person, never automatically ("later").
  */
-export type Retry = "no" | "transient" | "after-pause" | "after-ban" | "resync-clock" | "reconcile" | "later"
+export type Retry = "no" | "transient" | "transient-read" | "after-pause" | "after-ban" | "resync-clock" | "reconcile" | "later"
 
 /** The typed errors an answer becomes (the `_tag`s of `Errors.BinanceError`). */
 export type AnswerTag =
@@ -285,10 +287,11 @@ export const CASES: Readonly<Record<string, CaseInfo>> = {
   ),
   // 503 "Service Unavailable." / "Internal error…" / throttled; other 5xx on a read.
   "ServiceUnavailable": kase("transient", "Binance is unavailable or overloaded and did not execute the request; retry in a minute"),
+  "ServiceUnavailable:server-error": kase("transient-read", "Binance is unavailable or overloaded and did not execute the request; retry in a minute"),
   "ServiceUnavailable:shutting-down": kase("no", null),
   "ServiceUnavailable:unsupported": kase("no", null),
   // No answer to a read.
-  "Transport": kase("transient", "could not reach {host|the exchange}: check the network{@target}"),
+  "Transport": kase("transient-read", "could not reach {host|the exchange}: check the network{@target}"),
   // 401 without a code, and the key's other refusals.
   "InvalidApiKey": kase("no", "Binance does not accept this API key for this call: check the key, its permissions and its IP allow list"),
   "InvalidApiKey:ip-not-allowed": kase("no", "Binance does not accept calls from this IP with this key: add the IP to the key's allow list on Binance"),
@@ -307,4 +310,37 @@ export const CASES: Readonly<Record<string, CaseInfo>> = {
   "SignerError": kase("no", "check the signing key{@signingKey}"),
   "InvalidInput": kase("no", null),
   "DesiredStateRejected": kase("no", "change the desired state and try again")
+}
+
+/** A failure as the table looks it up: its tag, and its code and reason when it has them. */
+export interface Lookup {
+  readonly _tag: string
+  readonly code?: number | null | undefined
+  readonly reason?: string | undefined
+  readonly source?: string | undefined
+  readonly setting?: string | undefined
+}
+
+/**
+ * What the table knows of a failure: its code's row (when the row describes this tag; a ban may carry
+ * -1003, a rate-limit row), the case of its tag and reason, and the case of its tag.
+ */
+export const lookup = (f: Lookup): {
+  readonly row: CodeInfo | undefined
+  readonly specific: CaseInfo | undefined
+  readonly general: CaseInfo | undefined
+} => {
+  const found = typeof f.code === "number" ? byCode.get(f.code) : undefined
+  const reason = f.reason ?? f.source ?? f.setting
+  return {
+    row: found !== undefined && (found.tag === f._tag || f._tag === "PlannedBlocker") ? found : undefined,
+    specific: reason === undefined ? undefined : CASES[`${f._tag}:${reason}`],
+    general: CASES[f._tag]
+  }
+}
+
+/** What sending a failed request again can do (the row's, else the case's; "no" when the table does not know it). */
+export const retryOf = (f: Lookup): Retry => {
+  const { general, row, specific } = lookup(f)
+  return row?.retry ?? specific?.retry ?? general?.retry ?? "no"
 }

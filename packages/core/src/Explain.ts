@@ -6,7 +6,7 @@
  * its buttons, the gateway its endpoints), so no surface rewrites another's words.
  */
 import * as Schema from "effect/Schema"
-import { CASES, type CaseInfo, codeInfo, type CodeInfo, type Execution } from "./BinanceCodes.js"
+import { codeInfo, type Execution, lookup, retryOf } from "./BinanceCodes.js"
 import type { Blocker } from "./Planner.js"
 import { describeOffset } from "./ServerClock.js"
 
@@ -167,23 +167,8 @@ const variables = (s: Omit<Subject, "_tag">, c: Context): Record<string, string 
   }`
 })
 
-const reasonOf = (s: Subject): string | undefined => s.reason ?? s.source ?? s.setting
-
-/** The code's row, when it describes this failure (a gateway's IpBanned may carry -1003, a RateLimited row). */
-const rowOf = (s: Subject): CodeInfo | undefined => {
-  const row = typeof s.code === "number" ? codeInfo(s.code) : undefined
-  return row !== undefined && (row.tag === s._tag || s._tag === "PlannedBlocker") ? row : undefined
-}
-
 const clockFix = (c: Context): string =>
   c.offsetMs === undefined ? CLOCK.unmeasured : describeOffset(c.offsetMs).side === "in-sync" ? CLOCK.inSync : CLOCK.off
-
-const fixTemplate = (s: Subject, row: CodeInfo | undefined, c: Context): string | null => {
-  if (s._tag === "TimestampOutsideWindow") return clockFix(c)
-  const reason = reasonOf(s)
-  const specific: CaseInfo | undefined = reason === undefined ? undefined : CASES[`${s._tag}:${reason}`]
-  return specific?.fix ?? row?.fix ?? CASES[s._tag]?.fix ?? null
-}
 
 /** A failure known by its Binance code only (e.g. after crossing a contract that keeps the code and reason). */
 export const ofCode = (code: number, detail: Omit<Subject, "_tag" | "code"> = {}): Subject => {
@@ -193,21 +178,18 @@ export const ofCode = (code: number, detail: Omit<Subject, "_tag" | "code"> = {}
 
 /** A failure in words for the surface whose vocabulary is given. */
 export const explain = (subject: Subject, vocabulary: Vocabulary, context: Context = {}): Explanation => {
-  const row = rowOf(subject)
-  const reason = reasonOf(subject)
-  const kase = (reason === undefined ? undefined : CASES[`${subject._tag}:${reason}`]) ?? CASES[subject._tag]
+  const { general, row, specific } = lookup(subject)
   const { kind, title } = TAGS[subject._tag] ?? OTHER
   const vars = variables(subject, context)
-  const fix = fixTemplate(subject, row, context)
-  const retry = row?.retry ?? kase?.retry ?? "no"
+  const fix = subject._tag === "TimestampOutsideWindow" ? clockFix(context) : specific?.fix ?? row?.fix ?? general?.fix ?? null
   return {
     title: render(title, vocabulary, vars),
     detail: subject.msg ?? subject.message ?? "",
     fix: fix === null ? null : render(fix, vocabulary, vars),
     kind,
     exitClass: EXIT_BY_KIND[kind],
-    retryable: retry !== "no",
-    execution: row?.execution ?? kase?.execution ?? "not-executed",
+    retryable: retryOf(subject) !== "no",
+    execution: row?.execution ?? specific?.execution ?? general?.execution ?? "not-executed",
     code: typeof subject.code === "number" ? subject.code : null
   }
 }

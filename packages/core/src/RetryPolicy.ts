@@ -17,6 +17,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import { retryOf } from "./BinanceCodes.js"
 import type { BinanceError, RateLimited } from "./Errors.js"
 
 export type OnRateLimited = "fail" | "wait"
@@ -30,12 +31,15 @@ export interface Options {
 
 export const DEFAULT: Options = { onRateLimited: "fail", rateLimitRetries: 2 }
 
-/** Did this failure certainly not execute, and can sending it again help? */
-export const isTransient = (write: boolean) => (e: BinanceError): boolean =>
-  e._tag === "ServiceUnavailable"
-    ? e.reason === "unavailable" || e.reason === "internal" || e.reason === "throttled" ||
-      (!write && e.reason === "server-error")
-    : !write && e._tag === "Transport"
+/**
+ * Did this failure certainly not execute, and can sending it again soon help? The table says
+ * (`BinanceCodes`, retry "transient", or "transient-read" for a read: a lost answer or a 5xx, which
+ * for a write is an unknown outcome, settled by `MarginClient` alone).
+ */
+export const isTransient = (write: boolean) => (e: BinanceError): boolean => {
+  const retry = retryOf(e)
+  return retry === "transient" || (!write && retry === "transient-read")
+}
 
 /** The first wait after a transient failure; `transientSchedule` drives the ones after it. */
 export const TRANSIENT_FIRST_DELAY = Duration.millis(200)
