@@ -36,10 +36,9 @@ export const respond = (status: number, body: string, used: number, extra?: Reco
 /** @internal `{"code":…,"msg":…}` */
 export const errorBody = (code: number, msg: string): string => JSON.stringify({ code, msg })
 
-const STATUS: Record<number, number> = { [-2014]: 401, [-2015]: 401 }
-
+/** An error answer with the status and message the core's table gives the code. */
 const fail = (code: number, used: number, index = 0, ...fill: Array<string | number>): SimResponse =>
-  respond(STATUS[code] ?? 400, errorBody(code, messageOf(code, index, ...fill)), used)
+  respond(codeInfo(code)?.status ?? 400, errorBody(code, messageOf(code, index, ...fill)), used)
 
 /** What the synchronous part decided. */
 type Prepared =
