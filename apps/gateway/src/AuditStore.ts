@@ -107,7 +107,7 @@ export const untilStored = (what: string) =>
     effect,
     storeBackoff.pipe(
       Schedule.whileInput((e: E) => e instanceof StoreUnavailable),
-      Schedule.tapInput((e: E) => Effect.logWarning(`${what}: waiting for the store`, e))
+      Schedule.tapInput((e: E) => Effect.logWarning(`${what}: waiting for the store (${e instanceof Error ? e.message : String(e)})`))
     )
   ) as Effect.Effect<A, Exclude<E, StoreUnavailable>, R>
 
