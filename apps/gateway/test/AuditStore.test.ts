@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as path from "node:path"
 import type { SqlClient } from "@effect/sql/SqlClient"
+import Database from "better-sqlite3"
 import type * as Planner from "@marginctl/core/Planner"
 import { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import { layerPostgres, layerSqlite } from "../src/audit/Database.js"
@@ -185,6 +186,25 @@ const contract = (name: string, database: () => Database) =>
 
 const dir = tmpDir("mgw-audit-")
 contract("SQLite", () => layerSqlite(path.join(dir, "audit.sqlite")))
+
+it("adopts a SQLite database written before the Migrator: its rows stay readable, the schema is recorded once", async () => {
+  const file = path.join(tmpDir("mgw-audit-old-"), "audit.sqlite")
+  const old = new Database(file)
+  // The table as the gateway created it before its schema became a migration.
+  old.exec(`CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms BIGINT NOT NULL, finished_ms BIGINT,
+    token TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, request TEXT NOT NULL, state_before TEXT,
+    state_after TEXT, outcome TEXT NOT NULL, code INTEGER, message TEXT, job_id TEXT, instance TEXT NOT NULL)`)
+  old.prepare("INSERT INTO audit (time_ms, finished_ms, token, account, action, request, state_before, state_after, outcome, instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(1_700_000_000_000, 1_700_000_000_050, "t", "old", "set-multi-assets", "{\"multiAssetsMargin\":true}", "null", "{\"multiAssetsMargin\":true}", "changed", "before")
+  old.close()
+  for (let i = 0; i < 2; i++) {
+    const rows = (await use(layerSqlite(file), "after", (s) => s.query({ limit: 10, account: "old" }))).rows
+    expect(rows).toEqual([expect.objectContaining({ id: 1, time: "2023-11-14T22:13:20.000Z", outcome: "changed", request: { multiAssetsMargin: true }, before: null, instance: "before" })])
+  }
+  const db = new Database(file, { readonly: true })
+  expect(db.prepare("SELECT migration_id, name FROM effect_sql_migrations").all()).toEqual([{ migration_id: 1, name: "initial" }])
+  db.close()
+})
 
 describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
   let pg: Awaited<ReturnType<typeof startPostgres>>
