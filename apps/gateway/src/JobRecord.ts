@@ -2,7 +2,7 @@
  * A job as the gateway holds it: its row, the per-step statuses its events produced, its events and
  * its live stream; how it is written to the store, read back from it, and shown by the API.
  */
-import * as Planner from "@marginctl/core/Planner"
+import type * as Planner from "@marginctl/core/Planner"
 import type { Job, JobEvent, JobState, StepStatus } from "@marginctl/gateway-api/Jobs"
 import type * as PubSub from "effect/PubSub"
 import type { JobRow, StoredJob } from "./AuditStore.js"
