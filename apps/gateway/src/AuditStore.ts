@@ -26,7 +26,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type { ParseError } from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { AuditRecord, FinishedAuditRow, JobEventRow, JobRecordRow, NewAuditRow, Touched } from "./audit/Rows.js"
+import { AuditRecord, FinishedAuditRow, JobEventRow, JobRecordRow, NewAuditRow, InsertedId } from "./audit/Rows.js"
 
 export interface AuditStart {
   readonly token: string
@@ -114,9 +114,14 @@ export const untilStored = (what: string) =>
 /** An error's text without a connection URL (it may hold a password). */
 const withoutUrls = (text: string) => text.replace(/postgres(ql)?:\/\/\S+/g, "<url>")
 
-const causeText = (e: SqlError): string => {
+/** The typed 503 for a database error: what failed and why, without a connection URL. */
+export const unavailable = (kind: AuditStoreShape["kind"], e: { readonly message: string; readonly cause?: unknown }) => {
   const cause = e.cause instanceof Error ? e.cause.message : typeof e.cause === "string" ? e.cause : ""
-  return withoutUrls(cause === "" || e.message.includes(cause) ? e.message : `${e.message}: ${cause}`)
+  const text = cause === "" || e.message.includes(cause) ? e.message : `${e.message}: ${cause}`
+  return new StoreUnavailable({
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    message: `the audit and job store (${kind}) did not answer: ${withoutUrls(text)}`
+  })
 }
 
 export const make = (instance: string): Effect.Effect<AuditStoreShape, never, SqlClient.SqlClient> =>
@@ -127,19 +132,13 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
     /** A database error is the typed 503; a row that does not decode is a defect (the gateway wrote it). */
     const guard = <A>(effect: Effect.Effect<A, SqlError | ParseError>): Effect.Effect<A, StoreUnavailable> =>
       Effect.catchTags(effect, {
-        SqlError: (e) =>
-          Effect.fail(
-            new StoreUnavailable({
-              retryAfterSeconds: RETRY_AFTER_SECONDS,
-              message: `the audit and job store (${kind}) did not answer: ${causeText(e)}`
-            })
-          ),
+        SqlError: (e) => Effect.fail(unavailable(kind, e)),
         ParseError: (e) => Effect.die(e)
       })
 
-    const insertStarted = SqlSchema.findAll({
+    const insertStarted = SqlSchema.single({
       Request: NewAuditRow,
-      Result: Touched,
+      Result: InsertedId,
       execute: (row) => sql`INSERT INTO audit ${sql.insert(row)} RETURNING id`
     })
     const decodeAudit = Schema.decodeUnknown(Schema.Array(AuditRecord))
@@ -195,7 +194,7 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
             outcome: "started",
             jobId: e.jobId,
             instance
-          }))).pipe(Effect.map(([row]) => Number(row!.id))),
+          }).pipe(Effect.catchTag("NoSuchElementException", Effect.die)))).pipe(Effect.map((row) => row.id)),
       finished: (id, r) =>
         Effect.flatMap(Clock.currentTimeMillis, (finishedMs) =>
           guard(updateFinished({ id, finishedMs, outcome: r.outcome, after: r.after ?? null, code: r.code, message: r.message }))),

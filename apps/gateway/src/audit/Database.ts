@@ -13,6 +13,7 @@ import type * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import pg from "pg"
+import { unavailable } from "../AuditStore.js"
 import { GatewayConfig } from "../Config.js"
 import * as Migrations from "./Migrations.js"
 
@@ -54,8 +55,10 @@ export const layerPostgres = (url: Redacted.Redacted<string>) =>
     }
   }))
 
-/** The database the configuration names. */
+/** The database the configuration names; one that cannot be opened or migrated stops the start. */
 export const layer = Layer.unwrapEffect(Effect.map(GatewayConfig, (config) =>
-  config.audit.store === "postgres"
+  (config.audit.store === "postgres"
     ? layerPostgres(config.audit.url)
-    : layerSqlite(path.join(config.dataDir, "audit.sqlite"))))
+    : layerSqlite(path.join(config.dataDir, "audit.sqlite"))).pipe(
+      Layer.mapError((e) => unavailable(config.audit.store, e))
+    )))

@@ -98,5 +98,5 @@ export const JobEventRow = Schema.Struct({
   event: Schema.parseJson(Planner.ProgressEvent)
 })
 
-/** The number of rows a statement touched (`RETURNING id`, the same in both databases). */
-export const Touched = Schema.Struct({ id: Schema.Union(Schema.Number, Schema.String) })
+/** The id of a new audit row (`RETURNING id`, the same in both databases). */
+export const InsertedId = Schema.Struct({ id: Schema.Number })
