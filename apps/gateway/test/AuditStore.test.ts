@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as path from "node:path"
+import { SqlClient as SqlClientTag } from "@effect/sql/SqlClient"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import Database from "better-sqlite3"
 import type * as Planner from "@marginctl/core/Planner"
@@ -213,6 +214,20 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
   }, 60_000)
   afterAll(() => pg?.stop())
   contract("store", () => layerPostgres(Redacted.make(pg!.url)))
+
+  it("replicas starting together on a fresh database migrate it once", async () => {
+    const admin = layerPostgres(Redacted.make(pg!.url))
+    await Effect.runPromise(Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`CREATE DATABASE replicas`), admin))
+    const url = Redacted.make(pg!.url.replace(/\/postgres$/, "/replicas"))
+    const ids = await Promise.all([1, 2, 3, 4].map((i) =>
+      use(layerPostgres(url), `replica-${i}`, (s) => s.started({ token: "t", account: "r", action: "set-multi-assets", request: {}, before: null, jobId: null }))
+    ))
+    expect(new Set(ids).size).toBe(4)
+    const migrations = await Effect.runPromise(
+      Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`SELECT migration_id FROM effect_sql_migrations`), layerPostgres(url))
+    )
+    expect(migrations).toEqual([{ migration_id: 1 }])
+  }, 30_000)
 
   it("a database that goes away fails with StoreUnavailable (503, Retry-After, no URL), and is used again once back", async () => {
     await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
