@@ -16,16 +16,16 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import type { AuditAction, AuditOutcome, AuditPage } from "@marginctl/gateway-api/Audit"
-import { StoreUnavailable } from "@marginctl/gateway-api/Errors"
+import type { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import type { ParseError } from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { unavailable } from "./audit/Unavailable.js"
 import { AuditRecord, FinishedAuditRow, JobEventRow, JobRecordRow, NewAuditRow, InsertedId } from "./audit/Rows.js"
 
 export interface AuditStart {
@@ -88,41 +88,6 @@ export class AuditStore extends Context.Tag("@marginctl/gateway/AuditStore")<Aud
 
 export const INTERRUPTED_MESSAGE =
   "the gateway stopped before the outcome of this call was recorded; re-read the account to know whether it executed"
-
-/** What a client is told to wait before retrying a request the store could not serve. */
-export const RETRY_AFTER_SECONDS = 5
-
-/** How a write is retried while the store is unavailable: backing off from 100 ms to every 5 s. */
-export const storeBackoff = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
-
-/**
- * For a write the gateway has already acknowledged (a running job's progress, a step about to be
- * sent): retried while the store is unavailable, until it answers again or the fiber is interrupted
- * (shutdown).
- */
-export const untilStored = (what: string) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, StoreUnavailable>, R> =>
-  // The retry only gives up on another error, so what fails is not StoreUnavailable.
-  Effect.retry(
-    effect,
-    storeBackoff.pipe(
-      Schedule.whileInput((e: E) => e instanceof StoreUnavailable),
-      Schedule.tapInput((e: E) => Effect.logWarning(`${what}: waiting for the store (${e instanceof Error ? e.message : String(e)})`))
-    )
-  ) as Effect.Effect<A, Exclude<E, StoreUnavailable>, R>
-
-/** An error's text without a connection URL (it may hold a password). */
-const withoutUrls = (text: string) => text.replace(/postgres(ql)?:\/\/\S+/g, "<url>")
-
-/** The typed 503 for a database error: what failed and why, without a connection URL. */
-export const unavailable = (kind: AuditStoreShape["kind"], e: { readonly message: string; readonly cause?: unknown }) => {
-  const cause = e.cause instanceof Error ? e.cause.message : typeof e.cause === "string" ? e.cause : ""
-  const text = cause === "" || e.message.includes(cause) ? e.message : `${e.message}: ${cause}`
-  return new StoreUnavailable({
-    retryAfterSeconds: RETRY_AFTER_SECONDS,
-    message: `the audit and job store (${kind}) did not answer: ${withoutUrls(text)}`
-  })
-}
 
 export const make = (instance: string): Effect.Effect<AuditStoreShape, never, SqlClient.SqlClient> =>
   Effect.gen(function*() {

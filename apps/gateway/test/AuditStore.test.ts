@@ -16,6 +16,7 @@ import Database from "better-sqlite3"
 import type * as Planner from "@marginctl/core/Planner"
 import { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import { layerPostgres, layerSqlite } from "../src/audit/Database.js"
+import { RETRY_AFTER_SECONDS } from "../src/audit/Unavailable.js"
 import * as Store from "../src/AuditStore.js"
 import { AuditStore, type AuditStoreShape, type JobRow } from "../src/AuditStore.js"
 import { hasPostgres, startPostgres } from "./support/servers.js"
@@ -238,7 +239,7 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
       yield* Effect.promise(() => pg!.pause())
       const e = yield* Effect.flip(store.started(start))
       expect(e).toBeInstanceOf(StoreUnavailable)
-      expect(e.retryAfterSeconds).toBe(Store.RETRY_AFTER_SECONDS)
+      expect(e.retryAfterSeconds).toBe(RETRY_AFTER_SECONDS)
       expect(e.message).toContain("the audit and job store (postgres) did not answer")
       expect(e.message).not.toContain("postgres://")
       expect(yield* Effect.flip(store.ping)).toBeInstanceOf(StoreUnavailable)

@@ -13,9 +13,9 @@ import type * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import pg from "pg"
-import { unavailable } from "../AuditStore.js"
 import { GatewayConfig } from "../Config.js"
 import * as Migrations from "./Migrations.js"
+import { unavailable } from "./Unavailable.js"
 
 /** Runs the migrations once the client is up; the client stays available to the store. */
 const migrated = <E>(client: Layer.Layer<SqlClient.SqlClient, E>) =>
