@@ -2,12 +2,14 @@
  * Audited writes, shared by the single-setting endpoints and apply jobs: the audit row is written
  * before the upstream call (`started`) and completed after it with the outcome, the state after and
  * Binance's code; an interrupted call (shutdown) is recorded as `interrupted`. The cache entries the
- * write touches are invalidated whatever the outcome.
+ * write touches are invalidated whatever the outcome. A store that does not answer fails the change
+ * before it is sent (StoreUnavailable).
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { MarginType, SymbolId } from "@marginctl/core/Domain"
@@ -15,8 +17,10 @@ import type { BinanceError } from "@marginctl/core/Errors"
 import * as Explain from "@marginctl/core/Explain"
 import type { SetResult } from "@marginctl/core/Outcome"
 import type { AuditAction } from "@marginctl/gateway-api/Audit"
+import type { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime } from "./Accounts.js"
 import { type AuditFinish, AuditStore } from "./AuditStore.js"
+import { untilStored } from "./audit/Unavailable.js"
 import { Metrics } from "./Metrics.js"
 import { keys, ReadCache } from "./ReadCache.js"
 
@@ -32,14 +36,14 @@ export interface Applied {
 }
 
 export interface ChangesShape {
-  readonly setMultiAssets: (account: AccountRuntime, on: boolean, who: Who, before: boolean | null) => Effect.Effect<Applied, BinanceError>
+  readonly setMultiAssets: (account: AccountRuntime, on: boolean, who: Who, before: boolean | null) => Effect.Effect<Applied, BinanceError | StoreUnavailable>
   readonly setMarginType: (
     account: AccountRuntime,
     symbol: SymbolId,
     marginType: MarginType,
     who: Who,
     before: MarginType | null
-  ) => Effect.Effect<Applied, BinanceError>
+  ) => Effect.Effect<Applied, BinanceError | StoreUnavailable>
 }
 
 export class Changes extends Context.Tag("@marginctl/gateway/Changes")<Changes, ChangesShape>() {}
@@ -56,10 +60,12 @@ const outcomeOf = (e: BinanceError): AuditFinish["outcome"] => {
     : "failed"
 }
 
-export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics> = Layer.effect(
+export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics> = Layer.scoped(
   Changes,
   Effect.gen(function*() {
     const audit = yield* AuditStore
+    /** Outcomes written once the store is back (interrupted at shutdown). */
+    const pending = yield* FiberSet.make()
     const cache = yield* ReadCache
     const metrics = yield* Metrics
 
@@ -72,14 +78,18 @@ export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics
       after: S,
       send: Effect.Effect<SetResult, BinanceError>,
       touched: ReadonlyArray<string>
-    ): Effect.Effect<Applied, BinanceError> =>
+    ): Effect.Effect<Applied, BinanceError | StoreUnavailable> =>
       // The rows are always written; only the upstream call itself can be interrupted (shutdown).
       Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
         const id = yield* audit.started({ token: who.token, account: account.name, action, request, before, jobId: who.jobId })
         metrics.count("marginctl_gateway_audit_writes_total", { phase: "started" })
         const exit = yield* Effect.exit(restore(send))
-        const finish = (r: AuditFinish) =>
-          Effect.zipRight(audit.finished(id, r), Effect.sync(() => metrics.count("marginctl_gateway_audit_writes_total", { phase: r.outcome })))
+        // The answer does not wait for a store that went away: the outcome is written when it is back
+        // (a row still `started` at shutdown is marked interrupted at the next start).
+        const finish = (r: AuditFinish) => {
+          const write = Effect.zipRight(audit.finished(id, r), Effect.sync(() => metrics.count("marginctl_gateway_audit_writes_total", { phase: r.outcome })))
+          return Effect.catchTag(write, "StoreUnavailable", () => FiberSet.run(pending, Effect.interruptible(untilStored(`audit row ${id}, its outcome`)(write))))
+        }
         yield* cache.invalidate(touched)
         if (Exit.isSuccess(exit)) {
           yield* finish({

@@ -7,8 +7,8 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Accounts from "./Accounts.js"
-import * as AuditLive from "./audit/Live.js"
-import { AuditStore } from "./AuditStore.js"
+import * as Database from "./audit/Database.js"
+import * as AuditStore from "./AuditStore.js"
 import * as Budgets from "./Budgets.js"
 import * as Changes from "./Changes.js"
 import * as HotPath from "./HotPath.js"
@@ -17,6 +17,7 @@ import * as Jobs from "./Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as NodeServer from "./NodeServer.js"
 import * as ReadCache from "./ReadCache.js"
+import { GatewayConfig } from "./Config.js"
 
 /**
  * What a previous process of this instance left unfinished becomes `interrupted` (done once, before
@@ -24,7 +25,7 @@ import * as ReadCache from "./ReadCache.js"
  */
 const recoverAudit = Layer.effectDiscard(
   Effect.gen(function*() {
-    const audit = yield* AuditStore
+    const audit = yield* AuditStore.AuditStore
     const n = yield* audit.markInterrupted
     if (n > 0) yield* Effect.logWarning(`audit: ${n} change attempt(s) left unfinished by a previous run marked interrupted`)
     const jobs = yield* audit.markJobsInterrupted
@@ -32,10 +33,15 @@ const recoverAudit = Layer.effectDiscard(
   })
 )
 
+/** The store of this instance, over the database the configuration names. */
+const auditStore = Layer.unwrapEffect(Effect.map(GatewayConfig, (config) => AuditStore.layer(config.instance))).pipe(
+  Layer.provide(Database.layer)
+)
+
 export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
   const base = Layer.mergeAll(
     ReadCache.layer,
-    Layer.provideMerge(recoverAudit, AuditLive.layer),
+    Layer.provideMerge(recoverAudit, auditStore),
     Accounts.layer.pipe(Layer.provide(Budgets.layer), Layer.provide(upstream))
   ).pipe(Layer.provideMerge(Metrics.layer))
   return Layer.mergeAll(Jobs.layer, HotPath.layer).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(base))))

@@ -10,6 +10,9 @@
  * shutdown, running jobs get `shutdownGraceMs` to finish; the rest are interrupted and recorded as
  * `interrupted` (their in-flight calls too, in the audit log). Jobs a crashed process left running
  * are marked `interrupted` at the next start (`Gateway.ts`).
+ *
+ * The store may fail: a job it cannot record is not created (503); a running job waits for the store
+ * before each event and each step it sends, so nothing it reported is missing from the store.
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -19,43 +22,23 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
-import * as Schema from "effect/Schema"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import type { MarginType } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
 import * as Planner from "@marginctl/core/Planner"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
-import { type Job, JobEvent, JobState, type StepStatus } from "@marginctl/gateway-api/Jobs"
-import { InvalidRequest, NotFound } from "@marginctl/gateway-api/Errors"
+import type { Job, JobEvent } from "@marginctl/gateway-api/Jobs"
+import { InvalidRequest, NotFound, type StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime } from "./Accounts.js"
-import { AuditStore, type JobRow, type StoredJob } from "./AuditStore.js"
+import { storeBackoff, untilStored } from "./audit/Unavailable.js"
+import { AuditStore } from "./AuditStore.js"
 import { Changes } from "./Changes.js"
 import { GatewayConfig } from "./Config.js"
+import { applyEvent, fromStore, isFinal, type JobRecord, pendingSteps, rowOf, view } from "./JobRecord.js"
 import { Metrics } from "./Metrics.js"
 import { type Cached, keys, ReadCache } from "./ReadCache.js"
-
-export interface JobRecord {
-  readonly id: string
-  readonly account: string
-  readonly token: string
-  state: JobState
-  readonly desired: Planner.DesiredState
-  readonly createdAt: number
-  startedAt: number | null
-  finishedAt: number | null
-  readonly continueOnBlocked: boolean
-  readonly concurrency: number
-  readonly plan: Planner.Plan
-  readonly steps: Map<number, StepStatus>
-  readonly events: Array<JobEvent>
-  summary: Planner.ApplySummary | null
-  /**
-   * Live events; `null` marks the end of the stream. `null` itself for a job read back from the
-   * store, which this process does not run (its events are the recorded ones).
-   */
-  readonly pubsub: PubSub.PubSub<JobEvent | null> | null
-}
 
 export interface CreateOptions {
   readonly desired: Planner.DesiredState
@@ -70,9 +53,9 @@ export interface JobsShape {
     desired: Planner.DesiredState,
     fresh: boolean
   ) => Effect.Effect<{ readonly plan: Planner.Plan; readonly ageMs: number }, BinanceError | InvalidRequest | NotFound>
-  readonly create: (account: AccountRuntime, token: string, options: CreateOptions) => Effect.Effect<JobRecord, BinanceError | InvalidRequest | NotFound>
+  readonly create: (account: AccountRuntime, token: string, options: CreateOptions) => Effect.Effect<JobRecord, BinanceError | InvalidRequest | NotFound | StoreUnavailable>
   /** The job this process holds, else the one the store recorded; undefined when neither has it. */
-  readonly get: (id: string) => Effect.Effect<JobRecord | undefined>
+  readonly get: (id: string) => Effect.Effect<JobRecord | undefined, StoreUnavailable>
   readonly view: (job: JobRecord) => Job
   /** Every event so far, then live ones, ending after `Done` (or when the job is interrupted). */
   readonly events: (job: JobRecord) => Stream.Stream<JobEvent>
@@ -82,77 +65,6 @@ export interface JobsShape {
 export class Jobs extends Context.Tag("@marginctl/gateway/Jobs")<Jobs, JobsShape>() {}
 
 const MAX_KEPT = 1000
-
-const isFinal = (s: JobState) => s === "done" || s === "interrupted"
-
-export const STEP_INTERRUPTED =
-  "the gateway stopped while this step was in flight; whether Binance applied it is not known: re-read the account"
-
-/** Applies a progress event to the per-step statuses (in place). */
-const applyEvent = (steps: Map<number, StepStatus>, event: Planner.ProgressEvent) => {
-  if (event._tag === "Done") return
-  const step = steps.get(event.index)
-  if (step === undefined) return
-  steps.set(event.index, event._tag === "StepStarted"
-    ? { ...step, outcome: "running" }
-    : {
-      ...step,
-      outcome: event.outcome,
-      ...(event.reconciled !== undefined ? { reconciled: event.reconciled } : {}),
-      ...(event.error !== undefined ? { error: event.error } : {})
-    })
-}
-
-const pendingSteps = (plan: Planner.Plan) =>
-  new Map<number, StepStatus>(plan.steps.map((s) => [s.index, { index: s.index, title: s.title, outcome: "pending" }]))
-
-const rowOf = (job: JobRecord): JobRow => ({
-  id: job.id,
-  account: job.account,
-  token: job.token,
-  state: job.state,
-  createdAt: job.createdAt,
-  startedAt: job.startedAt,
-  finishedAt: job.finishedAt,
-  continueOnBlocked: job.continueOnBlocked,
-  concurrency: job.concurrency,
-  desired: job.desired,
-  plan: job.plan,
-  summary: job.summary
-})
-
-/** What the store keeps as JSON, decoded (the gateway wrote it: a mismatch is a defect). */
-const StoredJson = Schema.Struct({
-  state: JobState,
-  desired: Planner.DesiredState,
-  plan: Planner.Plan,
-  summary: Schema.NullOr(Planner.ApplySummary),
-  events: Schema.Array(JobEvent)
-})
-const decodeStored = Schema.decodeUnknown(StoredJson)
-
-const fromStore = (stored: StoredJob): Effect.Effect<JobRecord> =>
-  Effect.map(Effect.orDie(decodeStored(stored)), (decoded) => {
-    const steps = pendingSteps(decoded.plan)
-    for (const e of decoded.events) applyEvent(steps, e.event)
-    return {
-      id: stored.id,
-      account: stored.account,
-      token: stored.token,
-      state: decoded.state,
-      desired: decoded.desired,
-      createdAt: stored.createdAt,
-      startedAt: stored.startedAt,
-      finishedAt: stored.finishedAt,
-      continueOnBlocked: stored.continueOnBlocked,
-      concurrency: stored.concurrency,
-      plan: decoded.plan,
-      steps,
-      events: [...decoded.events],
-      summary: decoded.summary,
-      pubsub: null
-    }
-  })
 
 export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes | Metrics | AuditStore> = Layer.scoped(
   Jobs,
@@ -196,7 +108,7 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
         const entry: JobEvent = { seq: job.events.length + 1, time, event }
         job.events.push(entry)
         applyEvent(job.steps, event)
-        yield* store.jobEvent(job.id, entry)
+        yield* store.jobEvent(job.id, entry).pipe(untilStored(`job ${job.id}, event ${entry.seq}`))
         if (job.pubsub !== null) yield* PubSub.publish(job.pubsub, entry)
       })
 
@@ -204,15 +116,18 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       const from = new Map<string, MarginType>()
       for (const s of job.plan.steps) if (s._tag === "SetMarginType") from.set(s.symbol, s.from)
       const who = { token: job.token, jobId: job.id }
+      // A change fails with StoreUnavailable only before it is sent (its audit row was not written),
+      // so the job waits for the store and sends it then.
+      const waiting = untilStored(`job ${job.id}, a step`)
       const runner: Planner.Runner = {
-        setMultiAssetsMode: (on) => Effect.map(changes.setMultiAssets(account, on, who, !on), (a) => a.result),
+        setMultiAssetsMode: (on) => Effect.map(waiting(changes.setMultiAssets(account, on, who, !on)), (a) => a.result),
         setMarginType: (symbol, type) =>
-          Effect.map(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null), (a) => a.result)
+          Effect.map(waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null)), (a) => a.result)
       }
       const body = Effect.gen(function*() {
         job.state = "running"
         job.startedAt = yield* Clock.currentTimeMillis
-        yield* store.saveJob(rowOf(job))
+        yield* store.saveJob(rowOf(job)).pipe(untilStored(`job ${job.id}, its start`))
         yield* Effect.logInfo(`job ${job.id} started on ${job.account} (${job.plan.steps.length} steps)`)
         const summary = yield* Planner.applyWith(
           job.plan,
@@ -237,7 +152,10 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
           })
         ),
         Effect.ensuring(Effect.gen(function*() {
+          // Its end is retried for a bounded time (this runs at shutdown too); a job whose end is not
+          // recorded is marked interrupted at the next start.
           yield* store.saveJob(rowOf(job)).pipe(
+            Effect.retry(storeBackoff.pipe(Schedule.upTo("10 seconds"))),
             Effect.catchAllCause((cause) => Effect.logError(`job ${job.id}: its end (${job.state}) could not be recorded`, Cause.pretty(cause)))
           )
           yield* cache.invalidate(keys.all(account.name))
@@ -289,11 +207,11 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
         }))
       })
 
-    const get = (id: string): Effect.Effect<JobRecord | undefined> =>
+    const get: JobsShape["get"] = (id) =>
       Effect.suspend(() => {
         const held = jobs.get(id)
         if (held !== undefined) return Effect.succeed(held)
-        return Effect.flatMap(store.getJob(id), (stored) => (stored === undefined ? Effect.succeed(undefined) : fromStore(stored)))
+        return Effect.map(store.getJob(id), (stored) => (stored === undefined ? undefined : fromStore(stored)))
       })
 
     const events = (job: JobRecord): Stream.Stream<JobEvent> =>
@@ -314,31 +232,6 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
           )
         )
       }))
-
-    // In an interrupted job, a step still running was in flight when the gateway stopped.
-    const stepsOf = (job: JobRecord): Array<StepStatus> =>
-      [...job.steps.values()].map((s) =>
-        job.state === "interrupted" && s.outcome === "running"
-          ? { ...s, outcome: "interrupted", error: { tag: "Interrupted", code: null, message: STEP_INTERRUPTED } }
-          : s
-      )
-
-    const view = (job: JobRecord): Job => ({
-      id: job.id,
-      account: job.account,
-      token: job.token,
-      state: job.state,
-      desired: job.desired,
-      createdAt: job.createdAt,
-      startedAt: job.startedAt,
-      finishedAt: job.finishedAt,
-      continueOnBlocked: job.continueOnBlocked,
-      concurrency: job.concurrency,
-      plan: job.plan,
-      steps: stepsOf(job),
-      events: job.events,
-      summary: job.summary
-    })
 
     // Shutdown: give running jobs a bounded time to finish, then interrupt them (recorded as interrupted).
     yield* Effect.addFinalizer(() =>

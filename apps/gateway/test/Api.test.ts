@@ -244,7 +244,7 @@ describe("gateway API (in process)", () => {
       "/metrics"
     ]))
     expect(Object.keys(spec.paths["/v1/accounts/{account}/multi-assets"].put.responses).sort()).toEqual(
-      ["200", "400", "401", "403", "404", "409", "413", "429", "502", "504"]
+      ["200", "400", "401", "403", "404", "409", "413", "429", "502", "503", "504"]
     )
     const docs = await h.raw("/docs")
     expect(docs.status).toBe(200)

@@ -1,6 +1,8 @@
 /**
- * The AuditStore contract (audit rows and jobs), run against both layers: SQLite (a file) and
- * PostgreSQL (a throw-away cluster on 127.0.0.1, when the Debian packages are installed).
+ * The AuditStore contract (audit rows and jobs), run against both databases: SQLite (a file) and
+ * PostgreSQL (a throw-away cluster on 127.0.0.1, when the Debian packages are installed); then what a
+ * database that goes away does to the store: a typed 503 error, and the same store answering again
+ * once the database is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -8,19 +10,39 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as path from "node:path"
+import { SqlClient as SqlClientTag } from "@effect/sql/SqlClient"
+import type { SqlClient } from "@effect/sql/SqlClient"
+import Database from "better-sqlite3"
+import type * as Planner from "@marginctl/core/Planner"
+import { StoreUnavailable } from "@marginctl/gateway-api/Errors"
+import { layerPostgres, layerSqlite } from "../src/audit/Database.js"
+import { RETRY_AFTER_SECONDS } from "../src/audit/Unavailable.js"
+import * as Store from "../src/AuditStore.js"
 import { AuditStore, type AuditStoreShape, type JobRow } from "../src/AuditStore.js"
-import { layerPostgres } from "../src/audit/Postgres.js"
-import { layerSqlite } from "../src/audit/Sqlite.js"
 import { hasPostgres, startPostgres } from "./support/servers.js"
 import { tmpDir } from "./support/harness.js"
 
-const contract = (name: string, make: (instance: string) => Layer.Layer<AuditStore, Error>) =>
+type Database = Layer.Layer<SqlClient, unknown>
+
+const use = <A>(database: Database, instance: string, f: (store: AuditStoreShape) => Effect.Effect<A, StoreUnavailable>) =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(Layer.build(Store.layer(instance).pipe(Layer.provide(database))), (ctx) => f(Context.get(ctx, AuditStore)))))
+
+const PLAN: Planner.Plan = {
+  steps: [{ _tag: "SetMultiAssets", index: 1, title: "turn Multi-Assets Mode on", weight: 1, blockers: [], dependsOn: [], value: true, reason: "requested" }],
+  readWeight: 5,
+  applyWeight: 1,
+  blocked: false,
+  unchanged: [],
+  multiAssetsUnchanged: false,
+  multiAssets: { before: false, after: true }
+}
+
+const contract = (name: string, database: () => Database) =>
   describe(name, () => {
-    const use = <A>(instance: string, f: (store: AuditStoreShape) => Effect.Effect<A>) =>
-      Effect.runPromise(Effect.scoped(Effect.flatMap(Layer.build(make(instance)), (ctx) => f(Context.get(ctx, AuditStore)))))
+    const use_ = <A>(instance: string, f: (store: AuditStoreShape) => Effect.Effect<A, StoreUnavailable>) => use(database(), instance, f)
 
     it("records started then finished, with JSON state and Binance codes", async () => {
-      const row = await use("a", (s) =>
+      const row = await use_("a", (s) =>
         Effect.gen(function*() {
           const id = yield* s.started({ token: "t1", account: "acc1", action: "set-margin-type", request: { symbol: "BTCUSDT", marginType: "ISOLATED" }, before: { symbol: "BTCUSDT", marginType: "CROSSED" }, jobId: "job_x" })
           const started = (yield* s.query({ limit: 10, account: "acc1" })).rows[0]!
@@ -43,7 +65,7 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
     })
 
     it("filters and pages newest first", async () => {
-      await use("b", (s) =>
+      await use_("b", (s) =>
         Effect.gen(function*() {
           const ids: Array<number> = []
           for (let i = 0; i < 7; i++) {
@@ -71,16 +93,16 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
     })
 
     it("marks this instance's rows left started as interrupted, keeping them", async () => {
-      const [mine, theirs] = await use("crashed", (s) =>
+      const [mine, theirs] = await use_("crashed", (s) =>
         Effect.gen(function*() {
           const a = yield* s.started({ token: "t", account: "crash", action: "set-margin-type", request: { symbol: "ETHUSDT", marginType: "ISOLATED" }, before: { symbol: "ETHUSDT", marginType: "CROSSED" }, jobId: "job_c" })
           return [a, 0] as const
         }))
       void theirs
-      const other = await use("elsewhere", (s) =>
+      const other = await use_("elsewhere", (s) =>
         s.started({ token: "t", account: "crash", action: "set-multi-assets", request: {}, before: null, jobId: null }))
       // The crashed instance restarts: only its own row is marked.
-      const rows = await use("crashed", (s) => Effect.zipRight(s.markInterrupted, s.query({ limit: 10, account: "crash" })))
+      const rows = await use_("crashed", (s) => Effect.zipRight(s.markInterrupted, s.query({ limit: 10, account: "crash" })))
       const marked = rows.rows.find((r) => r.id === mine)!
       expect(marked).toMatchObject({ outcome: "interrupted", request: { symbol: "ETHUSDT", marginType: "ISOLATED" }, before: { symbol: "ETHUSDT", marginType: "CROSSED" }, jobId: "job_c" })
       expect(marked.message).toContain("re-read")
@@ -98,12 +120,12 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
       continueOnBlocked: true,
       concurrency: 3,
       desired: { multiAssets: true },
-      plan: { steps: [{ _tag: "SetMultiAssets", index: 1 }] },
+      plan: PLAN,
       summary: null
     })
 
     it("records a job, its progress events and its end; reads it back", async () => {
-      const [running, done, missing] = await use("jobs", (s) =>
+      const [running, done, missing] = await use_("jobs", (s) =>
         Effect.gen(function*() {
           const id = `job_${name.replace(/\W/g, "")}Roundtrip`
           yield* s.saveJob(jobRow(id, "queued"))
@@ -126,7 +148,7 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
         continueOnBlocked: true,
         concurrency: 3,
         desired: { multiAssets: true },
-        plan: { steps: [{ _tag: "SetMultiAssets", index: 1 }] },
+        plan: PLAN,
         summary: null,
         instance: "jobs",
         events: [
@@ -141,15 +163,15 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
 
     it("marks this instance's jobs left queued or running as interrupted, keeping their events", async () => {
       const prefix = `job_${name.replace(/\W/g, "")}`
-      await use("crashedjobs", (s) =>
+      await use_("crashedjobs", (s) =>
         Effect.gen(function*() {
           yield* s.saveJob(jobRow(`${prefix}Queued`, "queued"))
           yield* s.saveJob({ ...jobRow(`${prefix}Running`, "running"), startedAt: 1_700_000_000_100 })
           yield* s.jobEvent(`${prefix}Running`, { seq: 1, time: 1_700_000_000_200, event: { _tag: "StepStarted", index: 1 } })
           yield* s.saveJob({ ...jobRow(`${prefix}Done`, "done"), finishedAt: 1_700_000_000_300 })
         }))
-      await use("otherjobs", (s) => s.saveJob(jobRow(`${prefix}Theirs`, "running")))
-      const [marked, again, jobs] = await use("crashedjobs", (s) =>
+      await use_("otherjobs", (s) => s.saveJob(jobRow(`${prefix}Theirs`, "running")))
+      const [marked, again, jobs] = await use_("crashedjobs", (s) =>
         Effect.gen(function*() {
           const marked = yield* s.markJobsInterrupted
           const again = yield* s.markJobsInterrupted
@@ -165,7 +187,26 @@ const contract = (name: string, make: (instance: string) => Layer.Layer<AuditSto
   })
 
 const dir = tmpDir("mgw-audit-")
-contract("SQLite", (instance) => layerSqlite(path.join(dir, "audit.sqlite"), instance))
+contract("SQLite", () => layerSqlite(path.join(dir, "audit.sqlite")))
+
+it("adopts a SQLite database written before the Migrator: its rows stay readable, the schema is recorded once", async () => {
+  const file = path.join(tmpDir("mgw-audit-old-"), "audit.sqlite")
+  const old = new Database(file)
+  // The table as the gateway created it before its schema became a migration.
+  old.exec(`CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms BIGINT NOT NULL, finished_ms BIGINT,
+    token TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, request TEXT NOT NULL, state_before TEXT,
+    state_after TEXT, outcome TEXT NOT NULL, code INTEGER, message TEXT, job_id TEXT, instance TEXT NOT NULL)`)
+  old.prepare("INSERT INTO audit (time_ms, finished_ms, token, account, action, request, state_before, state_after, outcome, instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(1_700_000_000_000, 1_700_000_000_050, "t", "old", "set-multi-assets", "{\"multiAssetsMargin\":true}", "null", "{\"multiAssetsMargin\":true}", "changed", "before")
+  old.close()
+  for (let i = 0; i < 2; i++) {
+    const rows = (await use(layerSqlite(file), "after", (s) => s.query({ limit: 10, account: "old" }))).rows
+    expect(rows).toEqual([expect.objectContaining({ id: 1, time: "2023-11-14T22:13:20.000Z", outcome: "changed", request: { multiAssetsMargin: true }, before: null, instance: "before" })])
+  }
+  const db = new Database(file, { readonly: true })
+  expect(db.prepare("SELECT migration_id, name FROM effect_sql_migrations").all()).toEqual([{ migration_id: 1, name: "initial" }])
+  db.close()
+})
 
 describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
   let pg: Awaited<ReturnType<typeof startPostgres>>
@@ -173,5 +214,43 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
     pg = await startPostgres()
   }, 60_000)
   afterAll(() => pg?.stop())
-  contract("store", (instance) => Layer.suspend(() => layerPostgres(Redacted.make(pg!.url), instance)))
+  contract("store", () => layerPostgres(Redacted.make(pg!.url)))
+
+  it("replicas starting together on a fresh database migrate it once", async () => {
+    const admin = layerPostgres(Redacted.make(pg!.url))
+    await Effect.runPromise(Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`CREATE DATABASE replicas`), admin))
+    const url = Redacted.make(pg!.url.replace(/\/postgres$/, "/replicas"))
+    const ids = await Promise.all([1, 2, 3, 4].map((i) =>
+      use(layerPostgres(url), `replica-${i}`, (s) => s.started({ token: "t", account: "r", action: "set-multi-assets", request: {}, before: null, jobId: null }))
+    ))
+    expect(new Set(ids).size).toBe(4)
+    const migrations = await Effect.runPromise(
+      Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`SELECT migration_id FROM effect_sql_migrations`), layerPostgres(url))
+    )
+    expect(migrations).toEqual([{ migration_id: 1 }])
+  }, 30_000)
+
+  it("a database that goes away fails with StoreUnavailable (503, Retry-After, no URL), and is used again once back", async () => {
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const ctx = yield* Layer.build(Store.layer("away").pipe(Layer.provide(layerPostgres(Redacted.make(pg!.url)))))
+      const store = Context.get(ctx, AuditStore)
+      const start = { token: "t", account: "away", action: "set-multi-assets" as const, request: { multiAssetsMargin: true }, before: null, jobId: null }
+      const before = yield* store.started(start)
+      yield* Effect.promise(() => pg!.pause())
+      const e = yield* Effect.flip(store.started(start))
+      expect(e).toBeInstanceOf(StoreUnavailable)
+      expect(e.retryAfterSeconds).toBe(RETRY_AFTER_SECONDS)
+      expect(e.message).toContain("the audit and job store (postgres) did not answer")
+      expect(e.message).not.toContain("postgres://")
+      expect(yield* Effect.flip(store.ping)).toBeInstanceOf(StoreUnavailable)
+      expect(yield* Effect.flip(store.getJob("job_x"))).toBeInstanceOf(StoreUnavailable)
+      yield* Effect.promise(() => pg!.resume())
+      // The same store (same pool) answers again: no restart.
+      yield* store.ping
+      const after = yield* store.started(start)
+      yield* store.finished(before, { outcome: "changed", after: { multiAssetsMargin: true }, code: null, message: null })
+      const rows = (yield* store.query({ limit: 10, account: "away" })).rows
+      expect(rows.map((r) => [r.id, r.outcome])).toEqual([[after, "started"], [before, "changed"]])
+    })))
+  }, 30_000)
 })

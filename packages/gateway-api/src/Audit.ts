@@ -9,7 +9,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { AccountName } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { Forbidden, InvalidRequest } from "./Errors.js"
+import { Forbidden, InvalidRequest, StoreUnavailable } from "./Errors.js"
 
 export const AuditOutcome = Schema.Literal(
   "started",
@@ -83,6 +83,7 @@ export class AuditGroup extends HttpApiGroup.make("audit")
   )
   .addError(InvalidRequest)
   .addError(Forbidden)
+  .addError(StoreUnavailable)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Audit")
 {}

@@ -71,14 +71,32 @@ export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("Outcom
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 504, description: "Outcome unknown: re-read the account before retrying" })) {}
 
-/** 503 from /readyz: an upstream is not reachable or its clock offset is not known yet. */
+/**
+ * 503: the gateway's store (the audit log and the jobs: SQLite or PostgreSQL) did not answer, so the
+ * request was not carried out (a change is never sent to Binance unless its audit row is written).
+ * The response carries `Retry-After`; the store is retried on the next request.
+ */
+export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", {
+  retryAfterSeconds: Schema.Number,
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 503, description: "The audit and job store is unavailable; see Retry-After" })) {}
+
+/** How the store (audit log and jobs) answers, in /readyz. */
+export const StoreCheck = Schema.Struct({
+  kind: Schema.Literal("sqlite", "postgres"),
+  ready: Schema.Boolean,
+  detail: Schema.String
+})
+
+/** 503 from /readyz: an upstream is not reachable, its clock offset is not known yet, or the store does not answer. */
 export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
   message: Schema.String,
   accounts: Schema.Array(Schema.Struct({
     name: Schema.String,
     ready: Schema.Boolean,
     detail: Schema.String
-  }))
+  })),
+  store: StoreCheck
 }, HttpApiSchema.annotations({ status: 503, description: "Not ready" })) {}
 
 /** The errors every account endpoint can answer with. */

@@ -1,13 +1,13 @@
 /**
  * Probes and metrics, without authentication: `/healthz` (the process answers), `/readyz` (every
- * upstream reachable and its clock offset known), `/metrics` (Prometheus text format).
+ * upstream reachable and its clock offset known, the store answering), `/metrics` (Prometheus text format).
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
-import { NotReady } from "./Errors.js"
+import { NotReady, StoreCheck } from "./Errors.js"
 
 export const Health = Schema.Struct({
   status: Schema.Literal("ok"),
@@ -21,7 +21,8 @@ export const Readiness = Schema.Struct({
     name: Schema.String,
     ready: Schema.Boolean,
     detail: Schema.String
-  }))
+  })),
+  store: StoreCheck
 }).annotations({ identifier: "Readiness" })
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -32,7 +33,7 @@ export class HealthGroup extends HttpApiGroup.make("health")
     HttpApiEndpoint.get("readyz", "/readyz")
       .addSuccess(Readiness)
       .addError(NotReady)
-      .annotate(OpenApi.Summary, "Readiness: upstreams reachable, clock offsets known")
+      .annotate(OpenApi.Summary, "Readiness: upstreams reachable, clock offsets known, store answering")
   )
   .add(
     HttpApiEndpoint.get("metrics", "/metrics")

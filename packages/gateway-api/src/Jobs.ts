@@ -16,7 +16,7 @@ import { ApplySummary, DesiredState, Plan, ProgressEvent, StepError, StepOutcome
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors } from "./Errors.js"
+import { AccountErrors, StoreUnavailable } from "./Errors.js"
 
 export const JobId = Schema.String.pipe(
   Schema.pattern(/^job_[A-Za-z0-9]{1,40}$/, { message: (i) => `job id must look like job_XXXX; got ${JSON.stringify(i.actual)}` })
@@ -144,6 +144,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
   .addError(AccountErrors[2])
   .addError(AccountErrors[3])
   .addError(AccountErrors[4])
+  .addError(StoreUnavailable)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Plans and jobs")
 {}

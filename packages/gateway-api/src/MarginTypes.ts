@@ -9,7 +9,7 @@ import { MarginType, MarginTypeFromInput, SymbolFromInput, SymbolId } from "@mar
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors, BlockedByRule, OutcomeUnknown } from "./Errors.js"
+import { AccountErrors, BlockedByRule, OutcomeUnknown, StoreUnavailable } from "./Errors.js"
 import { Outcome } from "./MultiAssets.js"
 
 export const MAX_SYMBOLS = 200
@@ -64,6 +64,7 @@ export class MarginTypesGroup extends HttpApiGroup.make("marginTypes")
       .addSuccess(MarginTypeChange)
       .addError(BlockedByRule)
       .addError(OutcomeUnknown)
+      .addError(StoreUnavailable)
       .annotate(OpenApi.Summary, "Set one symbol's margin type (needs scope write)")
   )
   .addError(AccountErrors[0])

@@ -8,7 +8,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors, BlockedByRule, OutcomeUnknown } from "./Errors.js"
+import { AccountErrors, BlockedByRule, OutcomeUnknown, StoreUnavailable } from "./Errors.js"
 
 export const Outcome = Schema.Literal("changed", "unchanged").annotations({ identifier: "Outcome" })
 
@@ -51,6 +51,7 @@ export class MultiAssetsGroup extends HttpApiGroup.make("multiAssets")
       .addSuccess(MultiAssetsChange)
       .addError(BlockedByRule)
       .addError(OutcomeUnknown)
+      .addError(StoreUnavailable)
       .annotate(OpenApi.Summary, "Turn Multi-Assets Mode on or off (needs scope write)")
   )
   .addError(AccountErrors[0])

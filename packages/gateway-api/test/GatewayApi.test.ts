@@ -50,9 +50,9 @@ describe("OpenAPI document", () => {
   it("maps errors to their statuses", () => {
     const statuses = (p: string, m: string) => Object.keys(spec.paths[p][m].responses).sort()
     expect(statuses("/v1/accounts/{account}/margin-types/{symbol}", "put")).toEqual(
-      ["200", "400", "401", "403", "404", "409", "413", "429", "502", "504"]
+      ["200", "400", "401", "403", "404", "409", "413", "429", "502", "503", "504"]
     )
-    expect(statuses("/v1/accounts/{account}/jobs", "post")).toEqual(["202", "400", "401", "403", "404", "413", "429", "502"])
+    expect(statuses("/v1/accounts/{account}/jobs", "post")).toEqual(["202", "400", "401", "403", "404", "413", "429", "502", "503"])
     expect(statuses("/readyz", "get")).toEqual(["200", "400", "413", "503"])
     expect(spec.paths["/v1/jobs/{id}/events"].get.responses["200"].content).toHaveProperty("text/event-stream")
     expect(spec.paths["/metrics"].get.responses["200"].content).toHaveProperty(["text/plain; version=0.0.4; charset=utf-8"])
@@ -136,7 +136,7 @@ describe("derived client", () => {
       HttpApiBuilder.group(GatewayApi, "audit", (h) => h.handle("list", () => Effect.succeed({ rows: [], nextCursor: null }))),
       HttpApiBuilder.group(GatewayApi, "health", (h) =>
         h.handle("healthz", () => Effect.succeed({ status: "ok" as const, uptimeSeconds: 1, version: "x" }))
-          .handle("readyz", () => Effect.succeed({ ready: true as const, accounts: [] }))
+          .handle("readyz", () => Effect.succeed({ ready: true as const, accounts: [], store: { kind: "sqlite" as const, ready: true, detail: "answering" } }))
           .handle("metrics", () => Effect.succeed("m 1\n")))
     ]),
     Layer.provide(Layer.succeed(Authentication, Authentication.of({

@@ -4,7 +4,7 @@ import { Caller, mayAccess } from "@marginctl/gateway-api/Auth"
 import { Forbidden } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { AuditStore } from "../AuditStore.js"
-import { requireScope } from "./common.js"
+import { requireScope, storeRetryAfter } from "./common.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
   Effect.gen(function*() {
@@ -25,6 +25,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
           accounts: caller.accounts.includes("*") ? undefined : caller.accounts,
           limit: q.limit ?? 100,
           beforeId: q.cursor === undefined ? undefined : Number(q.cursor)
-        })
+        }).pipe(storeRetryAfter)
       }))
   }))

@@ -3,9 +3,11 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { describeOffset } from "@marginctl/core/ServerClock"
-import { NotReady } from "@marginctl/gateway-api/Errors"
+import { NotReady, StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import { GatewayApi, VERSION } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts, type AccountRuntime } from "../Accounts.js"
+import { RETRY_AFTER_SECONDS } from "../audit/Unavailable.js"
+import { AuditStore } from "../AuditStore.js"
 import { GatewayConfig } from "../Config.js"
 import { Metrics } from "../Metrics.js"
 
@@ -20,6 +22,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "health", (handlers) =>
     const accounts = yield* Accounts
     const config = yield* GatewayConfig
     const metrics = yield* Metrics
+    const audit = yield* AuditStore
     const started = yield* Clock.currentTimeMillis
     let last: { at: number; checks: ReadonlyArray<Check> } | undefined
 
@@ -40,6 +43,18 @@ export const layer = HttpApiBuilder.group(GatewayApi, "health", (handlers) =>
         )
       })
 
+    /** The store answers a trivial query (not cached: a store that went away shows at once). */
+    const storeCheck = audit.ping.pipe(
+      Effect.timeoutFail({
+        duration: "3 seconds",
+        onTimeout: () => new StoreUnavailable({ retryAfterSeconds: RETRY_AFTER_SECONDS, message: "no answer within 3 s" })
+      }),
+      Effect.match({
+        onFailure: (e) => ({ kind: audit.kind, ready: false, detail: e.message }),
+        onSuccess: () => ({ kind: audit.kind, ready: true, detail: "answering" })
+      })
+    )
+
     const checks = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const fresh = last !== undefined &&
@@ -58,9 +73,17 @@ export const layer = HttpApiBuilder.group(GatewayApi, "health", (handlers) =>
           version: VERSION
         })))
       .handle("readyz", () =>
-        Effect.flatMap(checks, (list) =>
-          list.every((c) => c.ready)
-            ? Effect.succeed({ ready: true as const, accounts: list })
-            : Effect.fail(new NotReady({ message: "not every upstream is reachable with a known clock offset", accounts: list }))))
+        Effect.flatMap(Effect.all([checks, storeCheck], { concurrency: 2 }), ([list, store]) =>
+          list.every((c) => c.ready) && store.ready
+            ? Effect.succeed({ ready: true as const, accounts: list, store })
+            : Effect.fail(
+              new NotReady({
+                message: store.ready
+                  ? "not every upstream is reachable with a known clock offset"
+                  : `the audit and job store (${store.kind}) does not answer`,
+                accounts: list,
+                store
+              })
+            )))
       .handle("metrics", () => metrics.render)
   }))

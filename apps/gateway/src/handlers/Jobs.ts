@@ -8,9 +8,10 @@ import { NotFound } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { Accounts } from "../Accounts.js"
-import { type JobRecord, Jobs } from "../Jobs.js"
+import type { JobRecord } from "../JobRecord.js"
+import { Jobs } from "../Jobs.js"
 import { vocabulary } from "../Vocabulary.js"
-import { makeAccess, requireScope, upstreamRead } from "./common.js"
+import { makeAccess, requireScope, storeRetryAfter, upstreamRead } from "./common.js"
 
 const frame = (e: JobEvent) => `id: ${e.seq}\nevent: ${e.event._tag}\ndata: ${JSON.stringify(e)}\n\n`
 
@@ -65,7 +66,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             desired: payload.desired,
             continueOnBlocked: payload.continueOnBlocked ?? false,
             concurrency: payload.concurrency ?? Planner.DEFAULT_CONCURRENCY
-          }).pipe(upstreamRead(account.name))
+          }).pipe(upstreamRead(account.name), storeRetryAfter)
           return {
             jobId: job.id,
             account: job.account,
@@ -75,6 +76,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` }
           }
         }))
-      .handle("get", ({ path }) => Effect.map(readable(path.id), jobs.view))
-      .handle("events", ({ path }) => Effect.map(readable(path.id), sse))
+      .handle("get", ({ path }) => Effect.map(storeRetryAfter(readable(path.id)), jobs.view))
+      .handle("events", ({ path }) => Effect.map(storeRetryAfter(readable(path.id)), sse))
   }))

@@ -6,7 +6,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { Changes } from "../Changes.js"
 import { keys, ReadCache } from "../ReadCache.js"
-import { makeAccess, upstream, upstreamRead } from "./common.js"
+import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) =>
   Effect.gen(function*() {
@@ -43,7 +43,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) 
             payload.marginType,
             { token: caller.name, jobId: null },
             current.marginType
-          ).pipe(upstream(account.name))
+          ).pipe(upstream(account.name), storeRetryAfter)
           return {
             account: account.name,
             symbol: path.symbol,

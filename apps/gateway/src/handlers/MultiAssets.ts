@@ -5,7 +5,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "../Accounts.js"
 import { Changes } from "../Changes.js"
 import { keys, ReadCache } from "../ReadCache.js"
-import { makeAccess, upstream, upstreamRead } from "./common.js"
+import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) =>
   Effect.gen(function*() {
@@ -29,7 +29,8 @@ export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) 
             upstreamRead(account.name)
           )
           const applied = yield* changes.setMultiAssets(account, on, { token: caller.name, jobId: null }, before.value).pipe(
-            upstream(account.name)
+            upstream(account.name),
+            storeRetryAfter
           )
           return {
             account: account.name,

@@ -1,7 +1,7 @@
 /**
  * What every handler shares: the access check (scope and account → 403/404) and the mapping of core
  * errors to the contract's errors (rule rejections → 409 with a fix, limits → 429 with Retry-After,
- * unknown outcome → 504, the rest → 502). Messages come from core errors, which never carry a
+ * unknown outcome → 504, the rest → 502; the store not answering → 503 with Retry-After). Messages come from core errors, which never carry a
  * secret, a key or a signed URL.
  */
 import * as HttpApp from "@effect/platform/HttpApp"
@@ -17,6 +17,7 @@ import {
   NotFound,
   OutcomeUnknown,
   RateLimited,
+  StoreUnavailable,
   UpstreamError
 } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime, AccountsShape } from "../Accounts.js"
@@ -88,10 +89,18 @@ export const fromCore = (e: CoreErrors.BinanceError, account: string): Effect.Ef
   }
 }
 
-/** `effect` with its core errors mapped to the contract's. */
-export const upstream = <A, R>(account: string) =>
-(effect: Effect.Effect<A, CoreErrors.BinanceError, R>): Effect.Effect<A, UpstreamFailure, R> =>
-  Effect.catchAll(effect, (e) => fromCore(e, account))
+/** `effect` with its core errors mapped to the contract's; the contract's own errors pass through. */
+export const upstream = (account: string) =>
+<A, E extends { readonly _tag: string }, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure, R> =>
+  Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure> =>
+    isCore(e) ? fromCore(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
+
+/** A 503 because the store did not answer carries its Retry-After. */
+export const storeRetryAfter = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.tapError(effect, (e) =>
+    e instanceof StoreUnavailable ? setResponseHeader("retry-after", String(e.retryAfterSeconds)) : Effect.void)
 
 export type ReadFailure = RateLimited | NotFound | UpstreamError | InvalidRequest
 

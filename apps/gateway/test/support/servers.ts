@@ -84,12 +84,28 @@ export const startPostgres = async () => {
   execFileSync(c1, a1, { stdio: "ignore" })
   const port = await freePort()
   const [c2, a2] = run(postgres, ["-D", path.join(dir, "data"), "-p", String(port), "-k", dir, "-h", "127.0.0.1", "-c", "fsync=off"])
-  const child = spawn(c2, a2, { stdio: "ignore" })
-  await waitPort(port, child)
-  await new Promise((r) => setTimeout(r, 300))
-  const stop = stopper(child)
+  const launch = async () => {
+    const child = spawn(c2, a2, { stdio: "ignore" })
+    await waitPort(port, child)
+    await new Promise((r) => setTimeout(r, 300))
+    // Fast shutdown (SIGINT; SIGTERM waits for every client to disconnect), sent to the postmaster
+    // itself: `runuser` does not pass it on.
+    return () => {
+      const pid = Number(fs.readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0])
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())))
+      process.kill(pid, "SIGINT")
+      return exited
+    }
+  }
+  let stop = await launch()
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** Stops the server (fast shutdown: open connections are closed); the data is kept. */
+    pause: () => stop(),
+    /** Starts it again on the same port and data. */
+    resume: async () => {
+      stop = await launch()
+    },
     stop: async () => {
       await stop()
       fs.rmSync(dir, { recursive: true, force: true })
