@@ -95,7 +95,7 @@ export const upstream = (account: string) =>
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure, R> =>
   Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure> =>
-    isCore(e) ? fromCore(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
+    isBinanceError(e) ? fromCore(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
 
 /** A 503 because the store did not answer carries its Retry-After. */
 export const storeRetryAfter = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
