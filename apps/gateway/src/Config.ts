@@ -292,12 +292,6 @@ export const load = (configPath: string | undefined, env: Env = processEnv()): E
     return yield* resolve(decoded, env, path.dirname(path.resolve(file)))
   })
 
-/** SHA-256 of a token, lower-case hex: what the config stores. */
-export const hashToken = (token: string): string => crypto.createHash("sha256").update(token, "utf8").digest("hex")
-
-/** A new random token (URL-safe). */
-export const newToken = (): string => `mgw_${crypto.randomBytes(24).toString("base64url")}`
-
 /** Demo settings: a fixed token (MARGINCTL_GATEWAY_DEMO_TOKEN) and the simulator port (MARGINCTL_GATEWAY_DEMO_SIM_PORT, default 7357). */
 export const demoSettings = (env: Env = processEnv()) => ({
   token: env.MARGINCTL_GATEWAY_DEMO_TOKEN || undefined,

@@ -10,6 +10,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as SimServer from "@marginctl/simulator/Server"
 import * as Config from "./Config.js"
+import * as Tokens from "./Tokens.js"
 
 export interface Demo {
   readonly config: Config.GatewayConfigShape
@@ -43,10 +44,10 @@ export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.S
         orders: [{ symbol: "SOLUSDT", side: "BUY", type: "LIMIT", price: 100, quantity: 1 }]
       }]
     })
-    const token = settings.token ?? Config.newToken()
+    const token = settings.token ?? Tokens.newToken()
     const file = yield* Config.decodeFile({
       dataDir: ".marginctl/gateway-demo",
-      tokens: [{ name: "demo", sha256: Config.hashToken(token), scopes: ["read", "write"], accounts: ["*"] }],
+      tokens: [{ name: "demo", sha256: Tokens.hashToken(token), scopes: ["read", "write"], accounts: ["*"] }],
       accounts: [{ name: "demo", baseUrl: sim.url, apiKeyEnv: "MARGINCTL_DEMO_API_KEY", apiSecretEnv: "MARGINCTL_DEMO_API_SECRET" }]
     })
     const env = { ...Config.processEnv(), MARGINCTL_DEMO_API_KEY: apiKey, MARGINCTL_DEMO_API_SECRET: apiSecret }

@@ -1,23 +1,23 @@
 /**
  * Configuration: the README's example is valid, every error names its field, keys come only from
  * environment variables or files (an encrypted private key is decrypted with its passphrase), and
- * environment overrides win. Plus the `hash-token` and `new-token` commands of the bundle.
+ * environment overrides win.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import { execFileSync } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Signer from "@marginctl/core/Signer"
 import * as Config from "../src/Config.js"
+import * as Tokens from "../src/Tokens.js"
 import { tmpDir } from "./support/harness.js"
-import { appDir, ensureBuilt, mainJs } from "./support/process.js"
+import { appDir } from "./support/process.js"
 
 const base = {
-  tokens: [{ name: "t", sha256: Config.hashToken("x"), scopes: ["read"], accounts: ["*"] }],
+  tokens: [{ name: "t", sha256: Tokens.hashToken("x"), scopes: ["read"], accounts: ["*"] }],
   accounts: [{ name: "main", baseUrl: "https://fapi.binance.com", apiKeyEnv: "K", apiSecretEnv: "S" }]
 }
 const resolve = (file: unknown, env: Config.Env, dir = "/") =>
@@ -82,16 +82,5 @@ describe("configuration", () => {
     expect(Redacted.value(account.apiKey)).toBe("file-api-key")
     const signer = await Effect.runPromise(Signer.make(account.credentials))
     expect(signer.keyType).toBe("ED25519")
-  })
-
-  it("hash-token and new-token print what the config needs", () => {
-    ensureBuilt()
-    const hash = execFileSync(process.execPath, [mainJs, "hash-token", "secret-token"], { encoding: "utf8" }).trim()
-    expect(hash).toBe(crypto.createHash("sha256").update("secret-token").digest("hex"))
-    const fromStdin = execFileSync(process.execPath, [mainJs, "hash-token"], { input: "secret-token\n", encoding: "utf8" }).trim()
-    expect(fromStdin).toBe(hash)
-    const fresh = execFileSync(process.execPath, [mainJs, "new-token"], { encoding: "utf8" })
-    const token = /^token: (\S+)$/m.exec(fresh)![1]!
-    expect(fresh).toContain(`sha256: ${Config.hashToken(token)}`)
   })
 })

@@ -26,6 +26,8 @@ export interface OptionSpec {
 export interface CommandSpec {
   /** The subcommands, in the order --help lists them. */
   readonly commands: ReadonlyArray<string>
+  /** Every option taking no value (`--demo`), of any command. */
+  readonly flags: ReadonlyArray<string>
   /** Every option taking a value, of any command. */
   readonly options: ReadonlyArray<OptionSpec>
 }
@@ -57,6 +59,23 @@ const unexpected = (spec: CommandSpec, raw: string, where: "command" | "argument
 }
 
 /**
+ * Where @effect/cli stopped when it reports an invalid subcommand, which it does for anything it
+ * cannot place: the first argument after the options it knows, or the first after a command name.
+ */
+const mismatchAt = (spec: CommandSpec, args: ReadonlyArray<string>): readonly [string, "command" | "argument"] | undefined => {
+  let i = 0
+  for (;;) {
+    const a = args[i]
+    if (a === undefined) return undefined
+    const name = a.includes("=") ? a.slice(0, a.indexOf("=")) : a
+    if (spec.flags.includes(name) || (a.includes("=") && optionNamed(spec, a) !== undefined)) i += 1
+    else if (optionNamed(spec, a) !== undefined && args[i + 1] !== undefined) i += 2
+    else if (spec.commands.includes(a)) return args[i + 1] === undefined ? undefined : [args[i + 1]!, "argument"]
+    else return [a, "command"]
+  }
+}
+
+/**
  * The refusal for @effect/cli's parse error, given as its text (`HelpDoc.toAnsiText`), of the
  * arguments `args` (without node and the script).
  */
@@ -69,8 +88,10 @@ export const refusal = (spec: CommandSpec, text: string, args: ReadonlyArray<str
     const option = optionNamed(spec, missing[1]!)
     return new InvalidInput({ field: missing[1]!, accepted: option?.accepted ?? "a value", received: "nothing" })
   }
-  // Before a subcommand, anything @effect/cli cannot place is reported as an invalid subcommand.
-  if (message.startsWith("Invalid subcommand for") && args[0] !== undefined) return unexpected(spec, args[0], "command")
+  if (message.startsWith("Invalid subcommand for")) {
+    const at = mismatchAt(spec, args)
+    if (at !== undefined) return unexpected(spec, at[0], at[1])
+  }
   return new InvalidInput({ field: "command line", accepted: "what --help lists", received: JSON.stringify(message) })
 }
 

@@ -25,6 +25,7 @@ const PORT_ACCEPTED = "a whole number from 0 to 65535"
 
 const SPEC: CommandLine.CommandSpec = {
   commands: ["serve"],
+  flags: [],
   options: [
     { name: "--port", accepted: PORT_ACCEPTED },
     { name: "--host", accepted: "an address to bind, e.g. 127.0.0.1" },
