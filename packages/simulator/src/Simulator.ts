@@ -1,13 +1,14 @@
 /**
  * The simulator service: one exchange's state (accounts, market, weights, faults, change log) and
- * the function that answers raw requests, for the exchange API and the `/_sim` control API.
+ * the function that answers raw requests (`SimRequest` in, `SimResponse` out; no sockets here: the
+ * server and the in-process `HttpClient` layer both hand their requests to `handle`), for the
+ * exchange API and the `/_sim` control API.
  * Time comes from the `Clock` present when the simulator is made (a `TestClock` in tests), shifted
  * by the clock-skew fault.
  */
 import * as Effect from "effect/Effect"
 import type * as Account from "./Account.js"
 import * as ChangeLog from "./ChangeLog.js"
-import type { SimRequest, SimResponse } from "./Exchange.js"
 import * as Faults from "./Faults.js"
 import * as Control from "./internal/control.js"
 import * as Pipeline from "./internal/pipeline.js"
@@ -15,6 +16,29 @@ import { defaultMarket, serverTime, setMarket, type State } from "./internal/sta
 import * as SimConfig from "./SimConfig.js"
 import * as Seed from "./Seed.js"
 import * as Weight from "./Weight.js"
+
+/** A raw HTTP request, as the server and the in-process `HttpClient` layer hand it to `handle`. */
+export interface SimRequest {
+  readonly method: string
+  /** Path without the query string, e.g. `/fapi/v1/marginType`. */
+  readonly path: string
+  /** The raw query string as sent (percent-encoded, without `?`). */
+  readonly query: string
+  /** The raw body as sent. */
+  readonly body: string
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly clientIp: string
+}
+
+/** A raw HTTP response. */
+export interface SimResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  /** Fault: the server destroys the connection instead of answering. */
+  readonly dropConnection?: boolean
+}
 
 export interface Options {
   /** Seed (the JSON of a seed file, validated). Without one, a demo account with a generated HMAC key. */
@@ -134,3 +158,6 @@ export class Simulator extends Effect.Service<Simulator>()("@marginctl/simulator
 export const makeService = (options: Options = {}): Effect.Effect<Simulator, Seed.InputError> =>
   Effect.map(make(options), (shape) => new Simulator(shape))
 
+/** Answers a request with the simulator in context (exchange API and `/_sim` control API). */
+export const handle = (request: SimRequest): Effect.Effect<SimResponse, never, Simulator> =>
+  Effect.flatMap(Simulator, (sim) => sim.handle(request))
