@@ -11,6 +11,7 @@ import type * as Account from "./Account.js"
 import * as ChangeLog from "./ChangeLog.js"
 import * as Faults from "./Faults.js"
 import * as Control from "./internal/control.js"
+import * as Seeding from "./internal/seeding.js"
 import * as Pipeline from "./internal/pipeline.js"
 import { defaultMarket, serverTime, setMarket, type State } from "./internal/state.js"
 import * as SimConfig from "./SimConfig.js"
@@ -40,6 +41,9 @@ export interface SimResponse {
   readonly dropConnection?: boolean
 }
 
+/** Given an HMAC secret, a synchronous check of a hex signature (case-insensitive) over a payload. */
+export type HmacVerifier = (secret: string) => (payload: string, signature: string) => boolean
+
 export interface Options {
   /** Seed (the JSON of a seed file, validated). Without one, a demo account with a generated HMAC key. */
   readonly seed?: unknown
@@ -51,7 +55,7 @@ export interface Options {
    * A synchronous HMAC check to use instead of WebCrypto on the hot path (the Node server passes one
    * built on node:crypto). Keys of other types always go through core's `Verifier`.
    */
-  readonly hmacVerifier?: Seed.HmacVerifier | undefined
+  readonly hmacVerifier?: HmacVerifier | undefined
 }
 
 export interface DemoCredentials {
@@ -123,8 +127,8 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
       hmacVerifier: options.hmacVerifier
     }
     setMarket(state, state.market)
-    const initial: Control.Initial = { seed }
-    yield* Control.applySeed(state, seed)
+    const initial: Seeding.Initial = { seed }
+    yield* Seeding.applySeed(state, seed)
 
     const handle = (request: SimRequest): Effect.Effect<SimResponse> =>
       request.path === "/_sim" || request.path.startsWith("/_sim/")
@@ -145,7 +149,7 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
           : [...state.requests].reduce((n, [label, c]) => (label.endsWith(` ${path}`) ? n + c : n), 0),
       usedWeight: (clientIp) => state.weights.used(clientIp, serverTime(state)),
       now: Effect.sync(() => serverTime(state)),
-      reset: Control.reset(state, initial)
+      reset: Seeding.reset(state, initial)
     } satisfies SimulatorShape
   })
 
