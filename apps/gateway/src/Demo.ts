@@ -10,6 +10,8 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as SimServer from "@marginctl/simulator/Server"
 import * as Config from "./Config.js"
+import { type ConfigError } from "./ConfigError.js"
+import * as ConfigFile from "./ConfigFile.js"
 import * as Tokens from "./Tokens.js"
 
 export interface Demo {
@@ -29,7 +31,7 @@ const startSim = (port: number, seed: unknown): Effect.Effect<SimServer.RunningS
     )
   )
 
-export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.Scope> =>
+export const start = (): Effect.Effect<Demo, Error | ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const settings = Config.demoSettings()
     const apiKey = `demo${crypto.randomBytes(30).toString("hex")}`
@@ -45,7 +47,7 @@ export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.S
       }]
     })
     const token = settings.token ?? Tokens.newToken()
-    const file = yield* Config.decodeFile({
+    const file = yield* ConfigFile.decodeFile({
       dataDir: ".marginctl/gateway-demo",
       tokens: [{ name: "demo", sha256: Tokens.hashToken(token), scopes: ["read", "write"], accounts: ["*"] }],
       accounts: [{ name: "demo", baseUrl: sim.url, apiKeyEnv: "MARGINCTL_DEMO_API_KEY", apiSecretEnv: "MARGINCTL_DEMO_API_SECRET" }]

@@ -12,7 +12,7 @@ import * as CommandLine from "@marginctl/simulator/CommandLine"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Cli from "./Cli.js"
-import * as Config from "./Config.js"
+import { ConfigError } from "./ConfigError.js"
 
 const args = process.argv.slice(2)
 
@@ -22,7 +22,7 @@ Cli.run(process.argv).pipe(
       ? CommandLine.refused(Cli.BIN, CommandLine.refusal(Cli.SPEC, HelpDoc.toAnsiText(e.error), args))
       : e instanceof InvalidInput
       ? CommandLine.refused(Cli.BIN, e)
-      : CommandLine.failed(e instanceof Config.ConfigError ? e.text : e.message, e)
+      : CommandLine.failed(e instanceof ConfigError ? e.text : e.message, e)
   ),
   Effect.catchAllDefect((d) => CommandLine.failed(`unexpected failure: ${d instanceof Error ? d.message : String(d)}`, d)),
   Effect.provide(Layer.mergeAll(NodeContext.layer, CommandLine.CliConsole)),

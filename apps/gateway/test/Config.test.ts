@@ -12,6 +12,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Signer from "@marginctl/core/Signer"
 import * as Config from "../src/Config.js"
+import * as ConfigFile from "../src/ConfigFile.js"
 import * as Tokens from "../src/Tokens.js"
 import { tmpDir } from "./support/harness.js"
 import { appDir } from "./support/process.js"
@@ -21,20 +22,20 @@ const base = {
   accounts: [{ name: "main", baseUrl: "https://fapi.binance.com", apiKeyEnv: "K", apiSecretEnv: "S" }]
 }
 const resolve = (file: unknown, env: Config.Env, dir = "/") =>
-  Effect.runPromise(Effect.either(Effect.flatMap(Config.decodeFile(file), (f) => Config.resolve(f, env, dir))))
+  Effect.runPromise(Effect.either(Effect.flatMap(ConfigFile.decodeFile(file), (f) => Config.resolve(f, env, dir))))
 
 describe("configuration", () => {
   it("accepts the example documented in the README", () => {
     const readme = fs.readFileSync(path.join(appDir, "README.md"), "utf8")
     const example = /### Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!
-    const decoded = Config.decodeFile(JSON.parse(example))
+    const decoded = ConfigFile.decodeFile(JSON.parse(example))
     expect(Either.isRight(decoded)).toBe(true)
   })
 
   it("names the field of every error", async () => {
-    const typo = Config.decodeFile({ ...base, prot: 1 })
+    const typo = ConfigFile.decodeFile({ ...base, prot: 1 })
     expect(Either.isLeft(typo) && typo.left.field).toBe("prot")
-    const hash = Config.decodeFile({ ...base, tokens: [{ ...base.tokens[0], sha256: "abc" }] })
+    const hash = ConfigFile.decodeFile({ ...base, tokens: [{ ...base.tokens[0], sha256: "abc" }] })
     expect(Either.isLeft(hash) && hash.left.text).toContain("tokens[0].sha256")
     const missing = await resolve(base, { K: "key" })
     expect(Either.isLeft(missing) && missing.left.text).toBe("configuration: accounts[0].apiSecretEnv: environment variable S is not set")

@@ -20,6 +20,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import * as Simulator from "@marginctl/simulator/Simulator"
 import * as SimulatorHttpClient from "@marginctl/simulator/SimulatorHttpClient"
 import * as Config from "../../src/Config.js"
+import * as ConfigFile from "../../src/ConfigFile.js"
 import * as Tokens from "../../src/Tokens.js"
 import * as Gateway from "../../src/Gateway.js"
 import * as NodeServer from "../../src/NodeServer.js"
@@ -89,7 +90,7 @@ export const start = async (options: HarnessOptions = {}) => {
   const sim = await Effect.runPromise(Simulator.make({ seed: options.seed ?? seed(), adminToken: "sim-admin" }))
   if (options.prepare !== undefined) await options.prepare(sim)
   const dataDir = options.dataDir ?? tmpDir()
-  const file = Config.decodeFile(configFile(dataDir, "http://sim.invalid", options.config))
+  const file = ConfigFile.decodeFile(configFile(dataDir, "http://sim.invalid", options.config))
   if (file._tag === "Left") throw new Error(file.left.text)
   const config = await Effect.runPromise(Config.resolve(file.right, { ...env, ...options.env }, dataDir))
   const logs = options.logs
