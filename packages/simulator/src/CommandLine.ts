@@ -34,7 +34,7 @@ export interface CommandSpec {
 
 const ANSI = /\x1b\[[0-9;]*m/g
 
-export const UNKNOWN_OPTION = "an option the command lists in --help (unknown option)"
+const UNKNOWN_OPTION = "an option the command lists in --help (unknown option)"
 
 /** Refuses an argument that looks like an option where a value was expected (`hash-token --bogus`). */
 export const unknownOption = (raw: string): InvalidInput =>

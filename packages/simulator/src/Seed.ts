@@ -13,7 +13,7 @@ export class InputError extends Data.TaggedError("InputError")<{ readonly field:
 
 /** API keys: 1 to 128 characters of letters, digits, '-', '_' and '.'. Anything else is -2014. */
 export const API_KEY_FORMAT = /^[A-Za-z0-9_.-]{1,128}$/
-export const ACCOUNT_NAME_FORMAT = /^[A-Za-z0-9_.-]{1,64}$/
+const ACCOUNT_NAME_FORMAT = /^[A-Za-z0-9_.-]{1,64}$/
 
 const Decimal = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String), Schema.Number, {
   strict: true,

@@ -158,10 +158,6 @@ export class Simulator extends Effect.Service<Simulator>()("@marginctl/simulator
   effect: (options: Options = {}) => make(options)
 }) {}
 
-/** A fresh simulator wrapped as the service value. */
-export const makeService = (options: Options = {}): Effect.Effect<Simulator, Seed.InputError> =>
-  Effect.map(make(options), (shape) => new Simulator(shape))
-
 /** Answers a request with the simulator in context (exchange API and `/_sim` control API). */
 export const handle = (request: SimRequest): Effect.Effect<SimResponse, never, Simulator> =>
   Effect.flatMap(Simulator, (sim) => sim.handle(request))

@@ -27,8 +27,8 @@ const bad = (field: string, message: string) => json(400, { error: "invalid inpu
 const notFound = (message: string) => json(404, { error: "not found", message })
 const fromInputError = (e: Seed.InputError) => bad(e.field, e.message)
 
-/** @internal The control view of an account (no secrets: only key ids, types and permissions). */
-export const accountView = (state: State, a: Account.Account) => ({
+/** The control view of an account (no secrets: only key ids, types and permissions). */
+const accountView = (state: State, a: Account.Account) => ({
   name: a.name,
   keys: a.keys.map((k) => ({ apiKey: k.apiKey, keyType: k.keyType, permissions: [...k.permissions] })),
   multiAssetsMargin: a.multiAssetsMargin,

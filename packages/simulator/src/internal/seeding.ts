@@ -193,7 +193,7 @@ export const makeAlgoOrder = (
   })
 
 /** Builds a whole account from its seed entry (`field` is e.g. `accounts[0].`). */
-export const buildAccount = (
+const buildAccount = (
   input: AccountInput,
   field: string,
   ctx: BuildContext
