@@ -53,7 +53,7 @@ export interface Options {
   readonly readFile?: ((path: string) => Effect.Effect<string, Seed.InputError>) | undefined
   /**
    * A synchronous HMAC check to use instead of WebCrypto on the hot path (the Node server passes one
-   * built on node:crypto). Keys of other types always go through core's `Verifier`.
+   * built on node:crypto). Keys of other types always go through `Verifier` (WebCrypto).
    */
   readonly hmacVerifier?: HmacVerifier | undefined
 }

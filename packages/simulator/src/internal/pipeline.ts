@@ -10,7 +10,7 @@
  * @internal
  */
 import { codeInfo, messageOf, SERVICE_503 } from "@marginctl/core/BinanceCodes"
-import * as Verifier from "@marginctl/core/Verifier"
+import * as Verifier from "../Verifier.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Account from "../Account.js"

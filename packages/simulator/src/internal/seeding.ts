@@ -3,7 +3,7 @@
  * once per key), settings, positions and orders, each checked against the market; a whole seed
  * applied, and `/_sim/reset` back to it.
  */
-import * as Verifier from "@marginctl/core/Verifier"
+import * as Verifier from "../Verifier.js"
 import * as Effect from "effect/Effect"
 import * as Account from "../Account.js"
 import * as Market from "../Market.js"
