@@ -5,8 +5,10 @@
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { InvalidInput } from "@marginctl/core/Errors"
 import * as CommandLine from "@marginctl/simulator/CommandLine"
 import * as Effect from "effect/Effect"
@@ -25,6 +27,6 @@ Cli.run(process.argv).pipe(
       : CommandLine.failed(e instanceof ConfigError ? e.text : e.message, e)
   ),
   Effect.catchAllDefect((d) => CommandLine.failed(`unexpected failure: ${d instanceof Error ? d.message : String(d)}`, d)),
-  Effect.provide(Layer.mergeAll(NodeContext.layer, CommandLine.CliConsole)),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, CommandLine.CliConsole)),
   NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true, teardown: CommandLine.teardown })
 )

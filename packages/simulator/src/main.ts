@@ -10,8 +10,10 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { InvalidInput } from "@marginctl/core/Errors"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -148,6 +150,6 @@ Command.run(command, { name: BIN, version: VERSION })(process.argv).pipe(
       : CommandLine.failed(e.message, e)
   ),
   Effect.catchAllDefect((d) => CommandLine.failed(`unexpected failure: ${d instanceof Error ? d.message : String(d)}`, d)),
-  Effect.provide(Layer.mergeAll(NodeContext.layer, CommandLine.CliConsole)),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, CommandLine.CliConsole)),
   NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true, teardown: CommandLine.teardown })
 )
