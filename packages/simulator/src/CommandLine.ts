@@ -6,7 +6,8 @@
  * `@effect/cli`'s own parse errors name neither the option nor what it accepts ("Received unknown
  * argument: '--x'", "Invalid subcommand for marginctl-sim - use one of 'serve'", "Expected a value
  * following option: '--port'"): `refusal` turns their text into an `InvalidInput` that does. It works
- * on text so that this module needs nothing beyond `effect` and the core.
+ * on text so that this module needs nothing beyond `effect` and the core; `marginctl` uses its
+ * `unknownOption` too. Node only (stdout, stderr): import it as `@marginctl/simulator/CommandLine`.
  */
 import type { Teardown } from "@effect/platform/Runtime"
 import { InvalidInput } from "@marginctl/core/Errors"
