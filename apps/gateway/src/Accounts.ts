@@ -15,7 +15,8 @@ import type { ServerClockShape } from "@marginctl/core/ServerClock"
 import * as Signer from "@marginctl/core/Signer"
 import * as WeightBudget from "@marginctl/core/WeightBudget"
 import { BudgetStore } from "./Budgets.js"
-import { ConfigError, GatewayConfig } from "./Config.js"
+import { GatewayConfig } from "./Config.js"
+import { ConfigError } from "./ConfigError.js"
 import { Metrics } from "./Metrics.js"
 
 export interface AccountRuntime {

@@ -1,83 +1,18 @@
 /**
- * The gateway's configuration: a JSON file plus environment overrides. This is the only module that
- * reads environment variables. Account keys come from environment variables or files named in the
- * file (never from the file itself) and are wrapped in `Redacted` at once.
+ * The gateway's configuration: a JSON file (`ConfigFile`) plus environment overrides, resolved into
+ * `GatewayConfig`. This is the only module that reads the process environment. Account keys come
+ * from environment variables or files named in the file (`ConfigSources`), never from the file itself.
  */
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import * as crypto from "node:crypto"
-import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Signer from "@marginctl/core/Signer"
-import { AccountName } from "@marginctl/gateway-api/Accounts"
-import { Scope } from "@marginctl/gateway-api/Auth"
-
-export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly field: string; readonly message: string }> {
-  get text() {
-    return `configuration: ${this.field}: ${this.message}`
-  }
-}
-
-const Int = (min: number, max: number) => Schema.Int.pipe(Schema.between(min, max))
-const EnvName = Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: () => "must be an environment variable name" }))
-const FilePath = Schema.NonEmptyString
-
-export const TokenEntry = Schema.Struct({
-  name: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.@-]{1,64}$/, { message: () => "must be 1-64 characters of A-Z a-z 0-9 _ . @ -" })),
-  /** SHA-256 of the token, lower-case hex (`marginctl-gateway hash-token`). */
-  sha256: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/, { message: () => "must be 64 lower-case hex digits (marginctl-gateway hash-token)" })),
-  scopes: Schema.Array(Scope).pipe(Schema.minItems(1)),
-  /** Account names, or ["*"] for every account. */
-  accounts: Schema.Array(Schema.String).pipe(Schema.minItems(1))
-})
-
-export const AccountEntry = Schema.Struct({
-  name: AccountName,
-  baseUrl: Schema.String,
-  apiKeyEnv: Schema.optional(EnvName),
-  apiKeyFile: Schema.optional(FilePath),
-  apiSecretEnv: Schema.optional(EnvName),
-  apiSecretFile: Schema.optional(FilePath),
-  privateKeyFile: Schema.optional(FilePath),
-  privateKeyPassphraseEnv: Schema.optional(EnvName),
-  recvWindow: Schema.optional(Int(1, 60_000)),
-  /** Label of the IP this account's requests leave from: accounts with the same upstream and label share one budget. */
-  egressIp: Schema.optional(Schema.String.pipe(Schema.maxLength(64)))
-})
-
-export const AuditEntry = Schema.Union(
-  Schema.Struct({ store: Schema.Literal("sqlite") }),
-  Schema.Struct({ store: Schema.Literal("postgres"), urlEnv: Schema.optional(EnvName), url: Schema.optional(Schema.String) })
-)
-
-export const ConfigFile = Schema.Struct({
-  host: Schema.optional(Schema.NonEmptyString),
-  port: Schema.optional(Int(0, 65535)),
-  dataDir: Schema.optional(FilePath),
-  logFormat: Schema.optional(Schema.Literal("json", "pretty", "logfmt")),
-  logLevel: Schema.optional(Schema.Literal("debug", "info", "warning", "error")),
-  bodyLimitBytes: Schema.optional(Int(1024, 16 * 1024 * 1024)),
-  cacheTtlMs: Schema.optional(Int(0, 3_600_000)),
-  corsOrigins: Schema.optional(Schema.Array(Schema.String.pipe(
-    Schema.pattern(/^(chrome|moz)-extension:\/\/[A-Za-z0-9-]{1,64}$/, { message: () => "must be chrome-extension://<id> or moz-extension://<id>" })
-  ))),
-  redisUrl: Schema.optional(Schema.String.pipe(Schema.pattern(/^rediss?:\/\//, { message: () => "must start with redis:// or rediss://" }))),
-  audit: Schema.optional(AuditEntry),
-  shutdownGraceMs: Schema.optional(Int(0, 600_000)),
-  maxBudgetWaitMs: Schema.optional(Int(0, 120_000)),
-  requestTimeoutMs: Schema.optional(Int(100, 120_000)),
-  readinessCacheMs: Schema.optional(Int(0, 600_000)),
-  instance: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]{1,128}$/))),
-  tokens: Schema.Array(TokenEntry),
-  accounts: Schema.Array(AccountEntry)
-})
-export type ConfigFile = typeof ConfigFile.Type
+import type * as Signer from "@marginctl/core/Signer"
+import type { Scope } from "@marginctl/gateway-api/Auth"
+import { ConfigError } from "./ConfigError.js"
+import { type ConfigFile, decodeFile } from "./ConfigFile.js"
+import { fromEnv, readText, resolveAccount } from "./ConfigSources.js"
 
 export interface TokenConfig {
   readonly name: string
@@ -124,93 +59,6 @@ export type Env = Readonly<Record<string, string | undefined>>
 export const processEnv = (): Env => process.env
 
 const fail = (field: string, message: string) => Effect.fail(new ConfigError({ field, message }))
-
-const fieldOf = (p: ReadonlyArray<PropertyKey>): string =>
-  p.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc === "" ? String(k) : `${acc}.${String(k)}`), "")
-
-/** Decodes the file's JSON; the error names the first bad field. Unknown fields are errors (typos). */
-export const decodeFile = (input: unknown): Either.Either<ConfigFile, ConfigError> =>
-  Either.mapLeft(
-    Schema.decodeUnknownEither(ConfigFile, { onExcessProperty: "error", errors: "first" })(input),
-    (e) => {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
-      return new ConfigError({ field: issue ? fieldOf(issue.path) || "(file)" : "(file)", message: issue?.message ?? e.message })
-    }
-  )
-
-const readText = (file: string, field: string, baseDir: string) =>
-  Effect.try({
-    try: () => fs.readFileSync(path.resolve(baseDir, file), "utf8"),
-    catch: (e) => new ConfigError({ field, message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}` })
-  })
-
-const fromEnv = (env: Env, name: string, field: string) => {
-  const v = env[name]
-  return v === undefined || v.trim() === "" ? fail(field, `environment variable ${name} is not set`) : Effect.succeed(v.trim())
-}
-
-const secretOf = (
-  env: Env,
-  baseDir: string,
-  prefix: string,
-  envName: string | undefined,
-  file: string | undefined,
-  what: string
-): Effect.Effect<string | undefined, ConfigError> => {
-  if (envName !== undefined && file !== undefined) return fail(`${prefix}`, `give ${what}Env or ${what}File, not both`)
-  if (envName !== undefined) return fromEnv(env, envName, `${prefix}.${what}Env`)
-  if (file !== undefined) return Effect.map(readText(file, `${prefix}.${what}File`, baseDir), (t) => t.trim())
-  return Effect.succeed(undefined)
-}
-
-const upstreamKeyOf = (baseUrl: string, egress: string | undefined) => `${new URL(baseUrl).origin}|${egress ?? "default"}`
-
-const resolveAccount = (a: ConfigFile["accounts"][number], i: number, env: Env, baseDir: string) =>
-  Effect.gen(function*() {
-    const at = `accounts[${i}]`
-    let url: URL
-    try {
-      url = new URL(a.baseUrl)
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error()
-    } catch {
-      return yield* fail(`${at}.baseUrl`, "must be an http:// or https:// URL, e.g. https://fapi.binance.com")
-    }
-    const apiKey = yield* secretOf(env, baseDir, at, a.apiKeyEnv, a.apiKeyFile, "apiKey")
-    if (apiKey === undefined) return yield* fail(at, "needs apiKeyEnv or apiKeyFile")
-    const secret = yield* secretOf(env, baseDir, at, a.apiSecretEnv, a.apiSecretFile, "apiSecret")
-    let credentials: Signer.Credentials
-    if (secret !== undefined) {
-      if (a.privateKeyFile !== undefined) return yield* fail(at, "give an API secret or a private key file, not both")
-      credentials = Signer.hmac(Redacted.make(secret))
-    } else if (a.privateKeyFile !== undefined) {
-      const pem = yield* readText(a.privateKeyFile, `${at}.privateKeyFile`, baseDir)
-      const passphrase = a.privateKeyPassphraseEnv === undefined
-        ? undefined
-        : yield* fromEnv(env, a.privateKeyPassphraseEnv, `${at}.privateKeyPassphraseEnv`)
-      credentials = Signer.privateKey(Redacted.make(yield* decryptPem(pem, passphrase, `${at}.privateKeyFile`)))
-    } else {
-      return yield* fail(at, "needs apiSecretEnv, apiSecretFile or privateKeyFile")
-    }
-    return {
-      name: a.name,
-      baseUrl: url.origin + url.pathname.replace(/\/+$/, ""),
-      apiKey: Redacted.make(apiKey),
-      credentials,
-      recvWindow: a.recvWindow,
-      upstreamKey: upstreamKeyOf(a.baseUrl, a.egressIp)
-    } satisfies AccountConfig
-  })
-
-/** An encrypted PEM is decrypted here (node:crypto) into PKCS#8, which the core signer imports. */
-const decryptPem = (pem: string, passphrase: string | undefined, field: string) =>
-  passphrase === undefined && !pem.includes("ENCRYPTED")
-    ? Effect.succeed(pem)
-    : Effect.try({
-      try: () =>
-        crypto.createPrivateKey({ key: pem, format: "pem", passphrase: passphrase ?? "" })
-          .export({ type: "pkcs8", format: "pem" }).toString(),
-      catch: () => new ConfigError({ field, message: "the private key could not be decrypted (wrong or missing passphrase?)" })
-    })
 
 const int = (env: Env, name: string): Effect.Effect<number | undefined, ConfigError> => {
   const v = env[name]
@@ -291,12 +139,6 @@ export const load = (configPath: string | undefined, env: Env = processEnv()): E
     const decoded = yield* decodeFile(json)
     return yield* resolve(decoded, env, path.dirname(path.resolve(file)))
   })
-
-/** SHA-256 of a token, lower-case hex: what the config stores. */
-export const hashToken = (token: string): string => crypto.createHash("sha256").update(token, "utf8").digest("hex")
-
-/** A new random token (URL-safe). */
-export const newToken = (): string => `mgw_${crypto.randomBytes(24).toString("base64url")}`
 
 /** Demo settings: a fixed token (MARGINCTL_GATEWAY_DEMO_TOKEN) and the simulator port (MARGINCTL_GATEWAY_DEMO_SIM_PORT, default 7357). */
 export const demoSettings = (env: Env = processEnv()) => ({

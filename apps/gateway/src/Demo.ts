@@ -10,6 +10,9 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as SimServer from "@marginctl/simulator/Server"
 import * as Config from "./Config.js"
+import { type ConfigError } from "./ConfigError.js"
+import * as ConfigFile from "./ConfigFile.js"
+import * as Tokens from "./Tokens.js"
 
 export interface Demo {
   readonly config: Config.GatewayConfigShape
@@ -28,7 +31,7 @@ const startSim = (port: number, seed: unknown): Effect.Effect<SimServer.RunningS
     )
   )
 
-export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.Scope> =>
+export const start = (): Effect.Effect<Demo, Error | ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const settings = Config.demoSettings()
     const apiKey = `demo${crypto.randomBytes(30).toString("hex")}`
@@ -43,10 +46,10 @@ export const start = (): Effect.Effect<Demo, Error | Config.ConfigError, Scope.S
         orders: [{ symbol: "SOLUSDT", side: "BUY", type: "LIMIT", price: 100, quantity: 1 }]
       }]
     })
-    const token = settings.token ?? Config.newToken()
-    const file = yield* Config.decodeFile({
+    const token = settings.token ?? Tokens.newToken()
+    const file = yield* ConfigFile.decodeFile({
       dataDir: ".marginctl/gateway-demo",
-      tokens: [{ name: "demo", sha256: Config.hashToken(token), scopes: ["read", "write"], accounts: ["*"] }],
+      tokens: [{ name: "demo", sha256: Tokens.hashToken(token), scopes: ["read", "write"], accounts: ["*"] }],
       accounts: [{ name: "demo", baseUrl: sim.url, apiKeyEnv: "MARGINCTL_DEMO_API_KEY", apiSecretEnv: "MARGINCTL_DEMO_API_SECRET" }]
     })
     const env = { ...Config.processEnv(), MARGINCTL_DEMO_API_KEY: apiKey, MARGINCTL_DEMO_API_SECRET: apiSecret }

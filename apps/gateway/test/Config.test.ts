@@ -1,40 +1,41 @@
 /**
  * Configuration: the README's example is valid, every error names its field, keys come only from
  * environment variables or files (an encrypted private key is decrypted with its passphrase), and
- * environment overrides win. Plus the `hash-token` and `new-token` commands of the bundle.
+ * environment overrides win.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import { execFileSync } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Signer from "@marginctl/core/Signer"
 import * as Config from "../src/Config.js"
+import * as ConfigFile from "../src/ConfigFile.js"
+import * as Tokens from "../src/Tokens.js"
 import { tmpDir } from "./support/harness.js"
-import { appDir, ensureBuilt, mainJs } from "./support/process.js"
+import { appDir } from "./support/process.js"
 
 const base = {
-  tokens: [{ name: "t", sha256: Config.hashToken("x"), scopes: ["read"], accounts: ["*"] }],
+  tokens: [{ name: "t", sha256: Tokens.hashToken("x"), scopes: ["read"], accounts: ["*"] }],
   accounts: [{ name: "main", baseUrl: "https://fapi.binance.com", apiKeyEnv: "K", apiSecretEnv: "S" }]
 }
 const resolve = (file: unknown, env: Config.Env, dir = "/") =>
-  Effect.runPromise(Effect.either(Effect.flatMap(Config.decodeFile(file), (f) => Config.resolve(f, env, dir))))
+  Effect.runPromise(Effect.either(Effect.flatMap(ConfigFile.decodeFile(file), (f) => Config.resolve(f, env, dir))))
 
 describe("configuration", () => {
   it("accepts the example documented in the README", () => {
     const readme = fs.readFileSync(path.join(appDir, "README.md"), "utf8")
     const example = /### Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!
-    const decoded = Config.decodeFile(JSON.parse(example))
+    const decoded = ConfigFile.decodeFile(JSON.parse(example))
     expect(Either.isRight(decoded)).toBe(true)
   })
 
   it("names the field of every error", async () => {
-    const typo = Config.decodeFile({ ...base, prot: 1 })
+    const typo = ConfigFile.decodeFile({ ...base, prot: 1 })
     expect(Either.isLeft(typo) && typo.left.field).toBe("prot")
-    const hash = Config.decodeFile({ ...base, tokens: [{ ...base.tokens[0], sha256: "abc" }] })
+    const hash = ConfigFile.decodeFile({ ...base, tokens: [{ ...base.tokens[0], sha256: "abc" }] })
     expect(Either.isLeft(hash) && hash.left.text).toContain("tokens[0].sha256")
     const missing = await resolve(base, { K: "key" })
     expect(Either.isLeft(missing) && missing.left.text).toBe("configuration: accounts[0].apiSecretEnv: environment variable S is not set")
@@ -82,16 +83,5 @@ describe("configuration", () => {
     expect(Redacted.value(account.apiKey)).toBe("file-api-key")
     const signer = await Effect.runPromise(Signer.make(account.credentials))
     expect(signer.keyType).toBe("ED25519")
-  })
-
-  it("hash-token and new-token print what the config needs", () => {
-    ensureBuilt()
-    const hash = execFileSync(process.execPath, [mainJs, "hash-token", "secret-token"], { encoding: "utf8" }).trim()
-    expect(hash).toBe(crypto.createHash("sha256").update("secret-token").digest("hex"))
-    const fromStdin = execFileSync(process.execPath, [mainJs, "hash-token"], { input: "secret-token\n", encoding: "utf8" }).trim()
-    expect(fromStdin).toBe(hash)
-    const fresh = execFileSync(process.execPath, [mainJs, "new-token"], { encoding: "utf8" })
-    const token = /^token: (\S+)$/m.exec(fresh)![1]!
-    expect(fresh).toContain(`sha256: ${Config.hashToken(token)}`)
   })
 })

@@ -4,7 +4,7 @@
  * wallet balances. Plain mutable data owned by the `Simulator`; every mutation happens in one
  * synchronous step, so a request sees and changes a consistent state.
  */
-import type * as Verifier from "@marginctl/core/Verifier"
+import type * as Verifier from "./Verifier.js"
 
 export type Permission = "USER_DATA" | "TRADE"
 export type MarginType = "ISOLATED" | "CROSSED"

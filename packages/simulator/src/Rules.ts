@@ -12,7 +12,7 @@
  * positions' initial margin exceeds its wallet balance), or positions when `positionsBlockMultiAssets`.
  */
 import * as Account from "./Account.js"
-import { crossInitialMargin } from "./internal/views.js"
+import { crossInitialMargin } from "./internal/riskViews.js"
 import type * as Market from "./Market.js"
 import type { SimConfig } from "./SimConfig.js"
 

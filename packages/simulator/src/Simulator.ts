@@ -1,20 +1,48 @@
 /**
  * The simulator service: one exchange's state (accounts, market, weights, faults, change log) and
- * the function that answers raw requests, for the exchange API and the `/_sim` control API.
+ * the function that answers raw requests (`SimRequest` in, `SimResponse` out; no sockets here: the
+ * server and the in-process `HttpClient` layer both hand their requests to `handle`), for the
+ * exchange API and the `/_sim` control API.
  * Time comes from the `Clock` present when the simulator is made (a `TestClock` in tests), shifted
  * by the clock-skew fault.
  */
 import * as Effect from "effect/Effect"
 import type * as Account from "./Account.js"
 import * as ChangeLog from "./ChangeLog.js"
-import type { SimRequest, SimResponse } from "./Exchange.js"
 import * as Faults from "./Faults.js"
 import * as Control from "./internal/control.js"
+import * as Seeding from "./internal/seeding.js"
 import * as Pipeline from "./internal/pipeline.js"
 import { defaultMarket, serverTime, setMarket, type State } from "./internal/state.js"
 import * as SimConfig from "./SimConfig.js"
 import * as Seed from "./Seed.js"
 import * as Weight from "./Weight.js"
+
+/** A raw HTTP request, as the server and the in-process `HttpClient` layer hand it to `handle`. */
+export interface SimRequest {
+  readonly method: string
+  /** Path without the query string, e.g. `/fapi/v1/marginType`. */
+  readonly path: string
+  /** The raw query string as sent (percent-encoded, without `?`). */
+  readonly query: string
+  /** The raw body as sent. */
+  readonly body: string
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly clientIp: string
+}
+
+/** A raw HTTP response. */
+export interface SimResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  /** Fault: the server destroys the connection instead of answering. */
+  readonly dropConnection?: boolean
+}
+
+/** Given an HMAC secret, a synchronous check of a hex signature (case-insensitive) over a payload. */
+export type HmacVerifier = (secret: string) => (payload: string, signature: string) => boolean
 
 export interface Options {
   /** Seed (the JSON of a seed file, validated). Without one, a demo account with a generated HMAC key. */
@@ -25,9 +53,9 @@ export interface Options {
   readonly readFile?: ((path: string) => Effect.Effect<string, Seed.InputError>) | undefined
   /**
    * A synchronous HMAC check to use instead of WebCrypto on the hot path (the Node server passes one
-   * built on node:crypto). Keys of other types always go through core's `Verifier`.
+   * built on node:crypto). Keys of other types always go through `Verifier` (WebCrypto).
    */
-  readonly hmacVerifier?: Seed.HmacVerifier | undefined
+  readonly hmacVerifier?: HmacVerifier | undefined
 }
 
 export interface DemoCredentials {
@@ -99,8 +127,8 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
       hmacVerifier: options.hmacVerifier
     }
     setMarket(state, state.market)
-    const initial: Control.Initial = { seed }
-    yield* Control.applySeed(state, seed)
+    const initial: Seeding.Initial = { seed }
+    yield* Seeding.applySeed(state, seed)
 
     const handle = (request: SimRequest): Effect.Effect<SimResponse> =>
       request.path === "/_sim" || request.path.startsWith("/_sim/")
@@ -121,7 +149,7 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
           : [...state.requests].reduce((n, [label, c]) => (label.endsWith(` ${path}`) ? n + c : n), 0),
       usedWeight: (clientIp) => state.weights.used(clientIp, serverTime(state)),
       now: Effect.sync(() => serverTime(state)),
-      reset: Control.reset(state, initial)
+      reset: Seeding.reset(state, initial)
     } satisfies SimulatorShape
   })
 
@@ -130,7 +158,6 @@ export class Simulator extends Effect.Service<Simulator>()("@marginctl/simulator
   effect: (options: Options = {}) => make(options)
 }) {}
 
-/** A fresh simulator wrapped as the service value. */
-export const makeService = (options: Options = {}): Effect.Effect<Simulator, Seed.InputError> =>
-  Effect.map(make(options), (shape) => new Simulator(shape))
-
+/** Answers a request with the simulator in context (exchange API and `/_sim` control API). */
+export const handle = (request: SimRequest): Effect.Effect<SimResponse, never, Simulator> =>
+  Effect.flatMap(Simulator, (sim) => sim.handle(request))

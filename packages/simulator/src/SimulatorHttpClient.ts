@@ -12,7 +12,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import type { SimRequest } from "./Exchange.js"
+import type { SimRequest } from "./Simulator.js"
 import { Simulator, type SimulatorShape } from "./Simulator.js"
 
 export interface Options {

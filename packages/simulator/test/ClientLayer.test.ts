@@ -2,6 +2,8 @@
  * The core's one-call `Client.layer` against the simulator: from plain options to a client that reads
  * and changes both settings, for each key type, with its own budget or a shared one.
  */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Client from "@marginctl/core/Client"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import * as WeightBudget from "@marginctl/core/WeightBudget"
@@ -9,8 +11,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { handle, Simulator } from "../src/Simulator.js"
 import * as SimulatorHttpClient from "../src/SimulatorHttpClient.js"
-import { API_KEYS, ED25519_PRIVATE, HMAC_SECRET, type KeyKind, makeSim, RSA_PRIVATE } from "./support/Client.js"
+import { API_KEYS, ED25519_PRIVATE, HMAC_SECRET, type KeyKind, makeSim, RSA_PRIVATE, seedWith } from "./support/Client.js"
 
 const BTC = "BTCUSDT" as any
 
@@ -61,4 +64,20 @@ describe("Client.layer", () => {
       assert.strictEqual(status.limit, 100)
       assert.isAtLeast(status.used, 10) // two accountConfig reads (weight 5 each) on the one budget
     }))
+})
+
+describe("layers", () => {
+  const SimLive = Simulator.Default({ seed: seedWith() })
+
+  it.effect("Simulator.Default + SimulatorHttpClient.layer give an HttpClient answered by the simulator", () =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.execute(HttpClientRequest.get("https://fapi.binance.com/fapi/v1/time"))
+      assert.strictEqual(response.status, 200)
+      assert.deepStrictEqual(yield* response.json, { serverTime: 0 })
+      const sim = yield* Simulator
+      assert.strictEqual(sim.requestCount("/fapi/v1/time"), 1)
+      const direct = yield* handle({ method: "GET", path: "/fapi/v1/ping", query: "", body: "", headers: {}, clientIp: "1.2.3.4" })
+      assert.strictEqual(direct.body, "{}")
+    }).pipe(Effect.provide(Layer.provideMerge(SimulatorHttpClient.layer(), SimLive))))
 })

@@ -1,12 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as esbuild from "esbuild"
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Server from "../src/Server.js"
 import { API_KEYS, creds, type Creds, HMAC_SECRET, RSA_PUBLIC, seedWith } from "./support/Client.js"
 
@@ -164,65 +161,4 @@ describe("node:crypto HMAC fast path", () => {
     assert.isFalse(verify(payload, `${signature.slice(0, 63)}g`))
     assert.isFalse(verify(payload, ""))
   })
-})
-
-describe("bundled entry (src/main.ts → esbuild → node)", () => {
-  it.scopedLive("prints its URL first, serves a seed file, stops on SIGTERM", () =>
-    Effect.gen(function*() {
-      const dir = mkdtempSync(path.join(tmpdir(), "sim-main-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      const here = path.dirname(fileURLToPath(import.meta.url))
-      const outfile = path.join(dir, "main.mjs")
-      yield* Effect.promise(() =>
-        esbuild.build({
-          entryPoints: [path.join(here, "../src/main.ts")],
-          outfile,
-          bundle: true,
-          platform: "node",
-          format: "esm",
-          target: "node20",
-          banner: { js: "import { createRequire as __cr } from \"node:module\";const require = __cr(import.meta.url);" },
-          logLevel: "silent"
-        })
-      )
-      const seedFile = path.join(dir, "seed.json")
-      writeFileSync(seedFile, JSON.stringify({ accounts: [{ name: "main", apiKey: API_KEYS.HMAC, secret: HMAC_SECRET }] }))
-      const child = spawn(process.execPath, [outfile, "--port", "0", "--seed", seedFile, "--admin-token", "tok"], {
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGKILL")))
-      const firstLine = yield* Effect.async<string>((resume) => {
-        let out = ""
-        child.stdout.on("data", (d) => {
-          out += String(d)
-          if (out.includes("\n")) resume(Effect.succeed(out.split("\n")[0]!))
-        })
-      })
-      const m = /^simulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine)
-      assert.isNotNull(m)
-      const url = m![1]!
-      const read = yield* signedFetch(url, yield* creds("HMAC"), "GET", "/fapi/v1/accountConfig", "")
-      assert.strictEqual(read.status, 200)
-      const exit = yield* Effect.async<number | null>((resume) => {
-        child.on("exit", (code) => resume(Effect.succeed(code)))
-        child.kill("SIGTERM")
-      })
-      assert.strictEqual(exit, 0)
-    }), 30_000)
-
-  it.scopedLive("rejects unknown options with usage and exit code 2", () =>
-    Effect.gen(function*() {
-      const here = path.dirname(fileURLToPath(import.meta.url))
-      const dir = mkdtempSync(path.join(tmpdir(), "sim-main-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      const outfile = path.join(dir, "main.mjs")
-      yield* Effect.promise(() =>
-        esbuild.build({ entryPoints: [path.join(here, "../src/main.ts")], outfile, bundle: true, platform: "node", format: "esm", logLevel: "silent" })
-      )
-      const code = yield* Effect.async<number | null>((resume) => {
-        const child = spawn(process.execPath, [outfile, "--bogus"], { stdio: "ignore" })
-        child.on("exit", (c) => resume(Effect.succeed(c)))
-      })
-      assert.strictEqual(code, 2)
-    }), 30_000)
 })

@@ -10,6 +10,7 @@ import { BinanceHttp } from "@marginctl/core/BinanceHttp"
 import * as Domain from "@marginctl/core/Domain"
 import { InvalidInput } from "@marginctl/core/Errors"
 import { MarginClient } from "@marginctl/core/MarginClient"
+import * as CommandLine from "@marginctl/simulator/CommandLine"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -135,7 +136,7 @@ export const parseOnOff = (raw: string, field: string): Effect.Effect<boolean, I
 export const parseSymbols = (raws: ReadonlyArray<string>): Effect.Effect<Array<Domain.SymbolId>, InvalidInput> =>
   Effect.forEach(raws, (raw) =>
     raw.startsWith("-")
-      ? Effect.fail(new InvalidInput({ field: "option", accepted: "an option the command lists in --help (unknown option)", received: JSON.stringify(raw) }))
+      ? Effect.fail(CommandLine.unknownOption(raw))
       : Either.match(Schema.decodeUnknownEither(Domain.SymbolFromInput)(raw), {
         onLeft: () => Effect.fail(new InvalidInput({ field: "symbol", accepted: Domain.SYMBOL_ACCEPTED, received: JSON.stringify(raw) })),
         onRight: Effect.succeed

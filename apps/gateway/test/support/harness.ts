@@ -20,6 +20,8 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import * as Simulator from "@marginctl/simulator/Simulator"
 import * as SimulatorHttpClient from "@marginctl/simulator/SimulatorHttpClient"
 import * as Config from "../../src/Config.js"
+import * as ConfigFile from "../../src/ConfigFile.js"
+import * as Tokens from "../../src/Tokens.js"
 import * as Gateway from "../../src/Gateway.js"
 import * as NodeServer from "../../src/NodeServer.js"
 
@@ -34,10 +36,10 @@ export const OTHER_KEY = "GatewayTestKey0000000000000000000000000000000000000000
 export const OTHER_SECRET = "GatewayTestSecret000000000000000000000000000000000000000000000002"
 
 export const tokens = [
-  { name: "admin", sha256: Config.hashToken(ADMIN_TOKEN), scopes: ["read", "write"] as const, accounts: ["*"] },
-  { name: "reader", sha256: Config.hashToken(READER_TOKEN), scopes: ["read"] as const, accounts: ["*"] },
-  { name: "demo-only", sha256: Config.hashToken(DEMO_ONLY_TOKEN), scopes: ["read", "write"] as const, accounts: ["demo"] },
-  { name: "other", sha256: Config.hashToken(OTHER_TOKEN), scopes: ["read", "write"] as const, accounts: ["other"] }
+  { name: "admin", sha256: Tokens.hashToken(ADMIN_TOKEN), scopes: ["read", "write"] as const, accounts: ["*"] },
+  { name: "reader", sha256: Tokens.hashToken(READER_TOKEN), scopes: ["read"] as const, accounts: ["*"] },
+  { name: "demo-only", sha256: Tokens.hashToken(DEMO_ONLY_TOKEN), scopes: ["read", "write"] as const, accounts: ["demo"] },
+  { name: "other", sha256: Tokens.hashToken(OTHER_TOKEN), scopes: ["read", "write"] as const, accounts: ["other"] }
 ]
 
 export const seed = (extra: Record<string, unknown> = {}) => ({
@@ -88,7 +90,7 @@ export const start = async (options: HarnessOptions = {}) => {
   const sim = await Effect.runPromise(Simulator.make({ seed: options.seed ?? seed(), adminToken: "sim-admin" }))
   if (options.prepare !== undefined) await options.prepare(sim)
   const dataDir = options.dataDir ?? tmpDir()
-  const file = Config.decodeFile(configFile(dataDir, "http://sim.invalid", options.config))
+  const file = ConfigFile.decodeFile(configFile(dataDir, "http://sim.invalid", options.config))
   if (file._tag === "Left") throw new Error(file.left.text)
   const config = await Effect.runPromise(Config.resolve(file.right, { ...env, ...options.env }, dataDir))
   const logs = options.logs

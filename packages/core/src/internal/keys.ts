@@ -1,5 +1,5 @@
 /**
- * Key handling shared by the Signer and the Verifier: base64 and hex codecs, PEM parsing, a minimal
+ * Key handling behind `Signer` and `KeyImport`: base64 and hex codecs, PEM parsing, a minimal
  * DER reader (enough to find a key's AlgorithmIdentifier OID), the PKCS#1 → PKCS#8 / SPKI wrap and
  * the WebCrypto import. Error details name PEM labels and OIDs only, never key bytes. Encrypted
  * PKCS#8 keys are decrypted in `encryptedKey.ts`.
@@ -39,14 +39,6 @@ export const bytesToHex = (bytes: Uint8Array): string => {
   let hex = ""
   for (const byte of bytes) hex += HEX[byte]
   return hex
-}
-
-/** @internal Hex in either case → bytes; `undefined` when malformed. */
-export const hexToBytes = (hex: string): Bytes | undefined => {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined
-  const bytes = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-  return bytes
 }
 
 // ---------------------------------------------------------------------------------------------

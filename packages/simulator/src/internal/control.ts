@@ -8,18 +8,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Account from "../Account.js"
-import type { SimRequest, SimResponse } from "../Exchange.js"
+import type { SimRequest, SimResponse } from "../Simulator.js"
 import * as Faults from "../Faults.js"
-import * as Market from "../Market.js"
 import * as SimConfig from "../SimConfig.js"
 import * as Seed from "../Seed.js"
-import { indexKeys, serverTime, setMarket, type State } from "./state.js"
+import * as Seeding from "./seeding.js"
+import { indexKeys, serverTime, type State } from "./state.js"
+import * as RiskViews from "./riskViews.js"
 import * as Views from "./views.js"
-
-/** @internal What `/_sim/reset` goes back to. */
-export interface Initial {
-  seed: Seed.SeedInput
-}
 
 const json = (status: number, body: unknown): SimResponse => ({
   status,
@@ -31,8 +27,8 @@ const bad = (field: string, message: string) => json(400, { error: "invalid inpu
 const notFound = (message: string) => json(404, { error: "not found", message })
 const fromInputError = (e: Seed.InputError) => bad(e.field, e.message)
 
-/** @internal The control view of an account (no secrets: only key ids, types and permissions). */
-export const accountView = (state: State, a: Account.Account) => ({
+/** The control view of an account (no secrets: only key ids, types and permissions). */
+const accountView = (state: State, a: Account.Account) => ({
   name: a.name,
   keys: a.keys.map((k) => ({ apiKey: k.apiKey, keyType: k.keyType, permissions: [...k.permissions] })),
   multiAssetsMargin: a.multiAssetsMargin,
@@ -44,58 +40,11 @@ export const accountView = (state: State, a: Account.Account) => ({
   feeTier: a.feeTier,
   symbols: Object.fromEntries(a.symbols),
   balances: Object.fromEntries([...a.balances].map(([k, v]) => [k, Views.dec(v)])),
-  positions: Views.positionRisk(a, state.market, state.config, undefined).filter((p) => Number(p.positionAmt) !== 0),
+  positions: RiskViews.positionRisk(a, state.market, state.config, undefined).filter((p) => Number(p.positionAmt) !== 0),
   orders: a.orders.map((o) => Views.order(o, state.market)),
   algoOrders: a.algoOrders.map((o) => Views.algoOrder(o, state.market)),
   updateTime: a.updateTime
 })
-
-const buildContext = (state: State): Seed.BuildContext => ({
-  market: state.market,
-  now: serverTime(state),
-  defaultLeverage: state.config.defaultLeverage,
-  nextId: () => state.nextId++,
-  readFile: state.readFile,
-  hmacVerifier: state.hmacVerifier
-})
-
-/** @internal Builds all accounts of a seed; fails without touching the state. */
-export const buildAccounts = (
-  state: State,
-  accounts: ReadonlyArray<Seed.AccountInput>,
-  market: Market.Market
-): Effect.Effect<Array<Account.Account>, Seed.InputError> =>
-  Effect.gen(function*() {
-    const ctx = { ...buildContext(state), market }
-    const names = new Set<string>()
-    const keys = new Set<string>()
-    const built: Array<Account.Account> = []
-    for (const [i, input] of accounts.entries()) {
-      if (names.has(input.name)) return yield* new Seed.InputError({ field: `accounts[${i}].name`, message: `duplicate account name ${input.name}` })
-      names.add(input.name)
-      const account = yield* Seed.buildAccount(input, `accounts[${i}].`, ctx)
-      for (const k of account.keys) {
-        if (keys.has(k.apiKey)) return yield* new Seed.InputError({ field: `accounts[${i}]`, message: `apiKey ${k.apiKey} is used twice` })
-        keys.add(k.apiKey)
-      }
-      built.push(account)
-    }
-    return built
-  })
-
-/** @internal Applies a whole seed: config, market, accounts (replacing all). */
-export const applySeed = (state: State, seed: Seed.SeedInput): Effect.Effect<void, Seed.InputError> =>
-  Effect.gen(function*() {
-    const market = seed.symbols === undefined
-      ? state.market
-      : Market.make(seed.symbols.map((s) => Market.symbolFrom(s)), state.market.assets)
-    const accounts = yield* buildAccounts(state, seed.accounts ?? [], market)
-    SimConfig.apply(state.config, seed.config)
-    setMarket(state, market)
-    state.accounts.clear()
-    for (const a of accounts) state.accounts.set(a.name, a)
-    indexKeys(state)
-  })
 
 const parseBody = (req: SimRequest): Either.Either<unknown, SimResponse> => {
   if (req.body.trim() === "") return Either.right({})
@@ -130,7 +79,7 @@ const logControl = (state: State, account: string, endpoint: string, params: unk
 
 const query = (req: SimRequest): URLSearchParams => new URLSearchParams(req.query)
 
-type Handler = (state: State, req: SimRequest, initial: Initial, args: ReadonlyArray<string>) => Effect.Effect<SimResponse>
+type Handler = (state: State, req: SimRequest, initial: Seeding.Initial, args: ReadonlyArray<string>) => Effect.Effect<SimResponse>
 
 const withAccount = (
   state: State,
@@ -158,7 +107,7 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
       Effect.gen(function*() {
         const seed: Seed.SeedInput = Array.isArray(input) ? { accounts: input } : (input as Seed.SeedInput)
         const before = [...state.accounts.keys()]
-        yield* applySeed(state, { ...seed, accounts: seed.accounts ?? [] })
+        yield* Seeding.applySeed(state, { ...seed, accounts: seed.accounts ?? [] })
         logControl(state, "*", "PUT /_sim/accounts", { accounts: [...state.accounts.keys()] }, { accounts: before }, {
           accounts: [...state.accounts.keys()]
         })
@@ -168,7 +117,7 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
     run(decodeBody(req, Seed.AccountInput), (input) =>
       Effect.gen(function*() {
         if (state.accounts.has(input.name)) return bad("name", `account ${input.name} already exists`)
-        const [account] = yield* buildAccounts(state, [input], state.market)
+        const [account] = yield* Seeding.buildAccounts(state, [input], state.market)
         for (const k of account!.keys) {
           if (state.keys.has(k.apiKey)) return bad("apiKey", `apiKey ${k.apiKey} is already used`)
         }
@@ -190,16 +139,16 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
     withAccount(state, name!, (a) =>
       run(Either.flatMap(parseBody(req), splitKind), ({ kind, rest }) =>
         Effect.gen(function*() {
-          const ctx = buildContext(state)
+          const ctx = Seeding.buildContext(state)
           if (kind === "algo") {
             const input = yield* Seed.decode(Seed.AlgoOrderInput, rest)
-            const order = yield* Seed.makeAlgoOrder(a, input, "", ctx)
+            const order = yield* Seeding.makeAlgoOrder(a, input, "", ctx)
             a.algoOrders.push(order)
             logControl(state, a.name, "POST /_sim/accounts/:name/orders", { kind, ...input }, null, { algoId: order.algoId, symbol: order.symbol })
             return json(201, { kind: "algo", ...Views.algoOrder(order, state.market) })
           }
           const input = yield* Seed.decode(Seed.OrderInput, rest)
-          const order = yield* Seed.makeOrder(a, input, "", ctx)
+          const order = yield* Seeding.makeOrder(a, input, "", ctx)
           a.orders.push(order)
           logControl(state, a.name, "POST /_sim/accounts/:name/orders", { kind, ...input }, null, { orderId: order.orderId, symbol: order.symbol })
           return json(201, { kind: "regular", ...Views.order(order, state.market) })
@@ -219,9 +168,9 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
     withAccount(state, name!, (a) =>
       run(decodeBody(req, Seed.PositionInput), (input) =>
         Effect.gen(function*() {
-          const before = Views.positionRisk(a, state.market, state.config, input.symbol)
-          const p = yield* Seed.applyPosition(a, input, "", buildContext(state))
-          const after = Views.positionRisk(a, state.market, state.config, input.symbol)
+          const before = RiskViews.positionRisk(a, state.market, state.config, input.symbol)
+          const p = yield* Seeding.applyPosition(a, input, "", Seeding.buildContext(state))
+          const after = RiskViews.positionRisk(a, state.market, state.config, input.symbol)
           logControl(state, a.name, "POST /_sim/accounts/:name/positions", input, before, after)
           return json(200, p === undefined ? { closed: true, symbol: input.symbol } : after.find((x) => x.positionSide === p.positionSide))
         })))],
@@ -239,7 +188,7 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
       run(decodeBody(req, Seed.SettingsInput), (input) =>
         Effect.gen(function*() {
           const before = Account.settingsView(a)
-          yield* Seed.applySettings(a, input, "", buildContext(state))
+          yield* Seeding.applySettings(a, input, "", Seeding.buildContext(state))
           logControl(state, a.name, "PUT /_sim/accounts/:name/settings", input, before, Account.settingsView(a))
           return json(200, accountView(state, a))
         })))],
@@ -255,7 +204,7 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
     Effect.sync(() => (state.faults.remove(Number(id)) ? json(200, { deleted: Number(id) }) : notFound(`no fault ${id}`)))],
   ["POST", "reset", (state, _req, initial) =>
     Effect.gen(function*() {
-      yield* reset(state, initial)
+      yield* Seeding.reset(state, initial)
       return json(200, { reset: true })
     }).pipe(Effect.catchAll((e) => Effect.succeed(fromInputError(e))))],
   ["GET", "log", (state, req) =>
@@ -299,21 +248,6 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
       }))]
 ]
 
-/** @internal Back to the initial seed; weights, faults, log and counters cleared. */
-export const reset = (state: State, initial: Initial): Effect.Effect<void, Seed.InputError> =>
-  Effect.gen(function*() {
-    const fresh = SimConfig.defaults()
-    for (const key of Object.keys(fresh) as Array<keyof SimConfig.SimConfig>) {
-      ;(state.config as unknown as Record<string, unknown>)[key] = fresh[key]
-    }
-    setMarket(state, Market.make())
-    yield* applySeed(state, initial.seed)
-    state.weights.reset()
-    state.faults.clear()
-    state.log.clear()
-    state.requests.clear()
-  })
-
 const matchRoute = (pattern: string, segments: ReadonlyArray<string>): Array<string> | undefined => {
   const parts = pattern.split("/")
   if (parts.length !== segments.length) return undefined
@@ -340,7 +274,7 @@ const sameToken = (a: string, b: string): boolean => {
 }
 
 /** @internal Answers a `/_sim/...` request. */
-export const handle = (state: State, req: SimRequest, initial: Initial): Effect.Effect<SimResponse> => {
+export const handle = (state: State, req: SimRequest, initial: Seeding.Initial): Effect.Effect<SimResponse> => {
   const token = bearer(req.headers["authorization"])
   if (token === undefined || !sameToken(token, state.adminToken)) {
     return Effect.succeed({

@@ -10,14 +10,14 @@
  * @internal
  */
 import { codeInfo, messageOf, SERVICE_503 } from "@marginctl/core/BinanceCodes"
-import * as Verifier from "@marginctl/core/Verifier"
+import * as Verifier from "../Verifier.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Account from "../Account.js"
 import { API_KEY_FORMAT } from "../Seed.js"
-import type { SimRequest, SimResponse } from "../Exchange.js"
+import type { SimRequest, SimResponse } from "../Simulator.js"
 import type * as Faults from "../Faults.js"
-import * as Wire from "../Wire.js"
+import * as RequestParams from "../RequestParams.js"
 import { type Ctx, type Reply, type Route, ROUTES } from "./routes.js"
 import { serverTime, type State } from "./state.js"
 
@@ -47,7 +47,7 @@ type Prepared =
     readonly _tag: "Verify"
     readonly route: Route
     readonly entry: { readonly account: Account.Account; readonly key: Account.ApiKey } | undefined
-    readonly params: Wire.Params
+    readonly params: RequestParams.Params
     readonly payload: string | undefined
     readonly signature: string
     readonly now: number
@@ -84,7 +84,7 @@ const prepare = (state: State, req: SimRequest): Prepared => {
   }
 
   const latency = state.faults.isEmpty() ? 0 : state.faults.latency(req.method, req.path)
-  const params = Wire.parse(req.query, req.method !== "GET" && Wire.isFormBody(req.headers["content-type"]) ? req.body : undefined)
+  const params = RequestParams.parse(req.query, req.method !== "GET" && RequestParams.isFormBody(req.headers["content-type"]) ? req.body : undefined)
   const used = state.weights.count(ip, route.weight(params.values.has("symbol")), now)
 
   // API key
@@ -146,7 +146,7 @@ const prepare = (state: State, req: SimRequest): Prepared => {
   if (timestamp >= now + 1000) return done(fail(-1021, used, 1), latency)
   if (now - timestamp > recvWindow) return done(fail(-1021, used, 0), latency)
 
-  const payload = Wire.signedPayload(req.query, req.method !== "GET" ? req.body : "", params)
+  const payload = RequestParams.signedPayload(req.query, req.method !== "GET" ? req.body : "", params)
   return {
     _tag: "Verify",
     route,

@@ -11,6 +11,8 @@ import * as Schema from "effect/Schema"
 import * as Account from "../Account.js"
 import * as Rules from "../Rules.js"
 import { exchangeInfoBody, type State } from "./state.js"
+import * as MarketViews from "./marketViews.js"
+import * as RiskViews from "./riskViews.js"
 import * as Views from "./views.js"
 
 /** @internal An answer before headers are added. */
@@ -94,14 +96,14 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
       )
     )
   },
-  positionRisk: (ctx) => ok(Views.positionRisk(ctx.account!, ctx.state.market, ctx.state.config, symbolParam(ctx))),
-  account: (ctx) => ok(Views.accountV3(ctx.account!, ctx.state.market, ctx.state.config, ctx.now)),
+  positionRisk: (ctx) => ok(RiskViews.positionRisk(ctx.account!, ctx.state.market, ctx.state.config, symbolParam(ctx))),
+  account: (ctx) => ok(RiskViews.accountV3(ctx.account!, ctx.state.market, ctx.state.config, ctx.now)),
   assetIndex: (ctx) => {
     const symbol = symbolParam(ctx)
     if (symbol !== undefined) {
-      return ok(Views.assetIndexEntry(ctx.state.market.asset(symbol.slice(0, -3))!, ctx.now))
+      return ok(MarketViews.assetIndexEntry(ctx.state.market.asset(symbol.slice(0, -3))!, ctx.now))
     }
-    return ok(ctx.state.market.assets.map((a) => Views.assetIndexEntry(a, ctx.now)))
+    return ok(ctx.state.market.assets.map((a) => MarketViews.assetIndexEntry(a, ctx.now)))
   },
   setMultiAssetsMargin: (ctx) => {
     const account = ctx.account!

@@ -9,9 +9,10 @@ import type * as ChangeLog from "../ChangeLog.js"
 import type * as Faults from "../Faults.js"
 import * as Market from "../Market.js"
 import type { SimConfig } from "../SimConfig.js"
-import type { HmacVerifier, InputError } from "../Seed.js"
+import type { InputError } from "../Seed.js"
+import type { HmacVerifier } from "../Simulator.js"
 import type * as Weight from "../Weight.js"
-import { exchangeInfoTemplate } from "./views.js"
+import { exchangeInfoTemplate } from "./marketViews.js"
 
 /** @internal */
 export interface KeyEntry {

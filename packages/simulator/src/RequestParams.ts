@@ -1,6 +1,6 @@
 /**
- * Reading parameters as Binance does: `key=value` pairs from the raw query string and the raw
- * form body, percent-decoded as UTF-8 (`+` is a space), duplicates detected per source, the query
+ * Reading a request as Binance does: the target split into path and raw query, and parameters as
+ * `key=value` pairs from the raw query string and the raw form body, percent-decoded as UTF-8 (`+` is a space), duplicates detected per source, the query
  * value winning over the body. The signature payload is the raw query immediately followed by the
  * raw body, without the `signature` parameter, which must come last.
  */
@@ -98,3 +98,9 @@ export const signedPayload = (query: string, body: string, params: Params): stri
 /** Whether a request with this content type carries form parameters in its body. */
 export const isFormBody = (contentType: string | undefined): boolean =>
   contentType === undefined || contentType === "" || contentType.toLowerCase().includes("application/x-www-form-urlencoded")
+
+/** Splits a request target (`/path?query`) into path and raw query. */
+export const splitTarget = (target: string): { readonly path: string; readonly query: string } => {
+  const q = target.indexOf("?")
+  return q === -1 ? { path: target, query: "" } : { path: target.slice(0, q), query: target.slice(q + 1) }
+}
