@@ -6,7 +6,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import * as Window from "../src/internal/weightWindow.js"
+import * as BudgetStore from "../src/BudgetStore.js"
 import * as WeightBudget from "../src/WeightBudget.js"
 
 const WINDOW = 60_000
@@ -278,11 +278,13 @@ describe("WeightBudget.makeMemory", () => {
     }).pipe(Effect.provide(WeightBudget.layerMemory())))
 })
 
-describe("window size", () => {
-  it("admissions in the same 100 ms bucket share one entry, so a busy minute stays small", () => {
-    let w = Window.empty(1_000_000)
-    for (let i = 0; i < 20_000; i++) w = Window.reserve(w, i * 3, 1, 0)[1]
-    assert.isAtMost(w.admitted.length, 601)
-    assert.strictEqual(Window.used(w, 59_997), 20_000)
-  })
+describe("BudgetStore.makeMemory", () => {
+  it.effect("admissions in the same 100 ms bucket share one entry, so a busy minute stays small", () =>
+    Effect.gen(function*() {
+      const store = yield* BudgetStore.makeMemory({ limit: 1_000_000 })
+      for (let i = 0; i < 20_000; i++) yield* store.reserve(1, i * 3)
+      const snapshot = yield* store.read(59_997)
+      assert.isAtMost(snapshot.entries.length, 601)
+      assert.strictEqual(snapshot.entries.reduce((n, e) => n + e.weight, 0), 20_000)
+    }))
 })
