@@ -26,7 +26,7 @@ local banned = tonumber(redis.call('ZSCORE', KEYS[3], 'banned') or '0')
 local weight = tonumber(ARGV[2])
 local used = 0
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - ${WINDOW_MS}), now)) do
-  used = used + tonumber(string.match(m, '^([%d.]+):'))
+  used = used + tonumber(string.match(m, '^([^:]+):'))
 end
 if banned <= now and paused <= now and used + weight <= limit then
   redis.call('ZADD', KEYS[1], now, ARGV[2] .. ':' .. redis.call('HINCRBY', KEYS[2], 'seq', 1))
@@ -41,7 +41,7 @@ const OBSERVE = `
 local now = tonumber(ARGV[2])
 local counted = 0
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now - now % ${WINDOW_MS}, now)) do
-  counted = counted + tonumber(string.match(m, '^([%d.]+):'))
+  counted = counted + tonumber(string.match(m, '^([^:]+):'))
 end
 local excess = tonumber(ARGV[1]) - counted
 if excess <= 0 then return 0 end
