@@ -271,6 +271,15 @@ describe("WeightBudget.makeMemory", () => {
       assert.strictEqual((yield* Effect.flip(budget.reserve(1, 0)))._tag, "RateLimited")
     }))
 
+  it("admits a call that finds room and nobody waiting in one synchronous step", () => {
+    const budget = Effect.runSync(WeightBudget.makeMemory({ limit: 10 }))
+    // runSync fails on anything asynchronous (a fiber waiting, a signal awaited).
+    for (let i = 0; i < 10; i++) Effect.runSync(budget.reserve(1, 60_000))
+    assert.strictEqual(Effect.runSync(budget.status).remaining, 0)
+    // So is a refusal of a call that may not wait.
+    assert.strictEqual(Effect.runSync(Effect.flip(budget.reserve(1, 0)))._tag, "RateLimited")
+  })
+
   it.effect("layerMemory provides the service with the default limit", () =>
     Effect.gen(function*() {
       const budget = yield* WeightBudget.WeightBudget
