@@ -14,9 +14,9 @@ import { MarginClient } from "@marginctl/core/MarginClient"
 import type { ServerClockShape } from "@marginctl/core/ServerClock"
 import * as Signer from "@marginctl/core/Signer"
 import * as WeightBudget from "@marginctl/core/WeightBudget"
-import { BudgetStore } from "./Budgets.js"
 import { GatewayConfig } from "./Config.js"
 import { ConfigError } from "./ConfigError.js"
+import { UpstreamBudgets } from "./UpstreamBudgets.js"
 import { Metrics } from "./Metrics.js"
 
 export interface AccountRuntime {
@@ -40,12 +40,12 @@ export interface AccountsShape {
 export class Accounts extends Context.Tag("@marginctl/gateway/Accounts")<Accounts, AccountsShape>() {}
 
 /** Builds the accounts; `HttpClient` is the upstream client (undici in production, the simulator in tests). */
-export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | BudgetStore | Metrics | HttpClient.HttpClient> =
+export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamBudgets | Metrics | HttpClient.HttpClient> =
   Layer.scoped(
     Accounts,
     Effect.gen(function*() {
       const config = yield* GatewayConfig
-      const store = yield* BudgetStore
+      const upstreamBudgets = yield* UpstreamBudgets
       const metrics = yield* Metrics
       const upstreamHttp = yield* HttpClient.HttpClient
       const budgets = new Map<string, { upstream: string; budget: WeightBudget.WeightBudgetShape }>()
@@ -55,7 +55,7 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | BudgetSto
         const upstream = new URL(a.baseUrl).host
         let shared = budgets.get(a.upstreamKey)
         if (shared === undefined) {
-          shared = { upstream, budget: yield* store.make(a.upstreamKey) }
+          shared = { upstream, budget: yield* upstreamBudgets.make(a.upstreamKey) }
           budgets.set(a.upstreamKey, shared)
         }
         const http = HttpClient.tap(upstreamHttp, (res) => Effect.sync(() => metrics.upstream(upstream, res.status)))

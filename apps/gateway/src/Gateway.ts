@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Accounts from "./Accounts.js"
 import * as Database from "./audit/Database.js"
 import * as AuditStore from "./AuditStore.js"
-import * as Budgets from "./Budgets.js"
+import * as UpstreamBudgets from "./UpstreamBudgets.js"
 import * as Changes from "./Changes.js"
 import * as HotPath from "./HotPath.js"
 import * as Http from "./Http.js"
@@ -42,7 +42,7 @@ export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
   const base = Layer.mergeAll(
     ReadCache.layer,
     Layer.provideMerge(recoverAudit, auditStore),
-    Accounts.layer.pipe(Layer.provide(Budgets.layer), Layer.provide(upstream))
+    Accounts.layer.pipe(Layer.provide(UpstreamBudgets.layer), Layer.provide(upstream))
   ).pipe(Layer.provideMerge(Metrics.layer))
   return Layer.mergeAll(Jobs.layer, HotPath.layer).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(base))))
 }

@@ -1,6 +1,7 @@
 export * as BinanceCodes from "./BinanceCodes.js"
 export * as BinanceConfig from "./BinanceConfig.js"
 export * as BinanceHttp from "./BinanceHttp.js"
+export * as BudgetStore from "./BudgetStore.js"
 export * as Catalog from "./Catalog.js"
 export * as Client from "./Client.js"
 export * as Collateral from "./Collateral.js"

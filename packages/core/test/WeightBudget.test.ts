@@ -6,7 +6,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import * as Window from "../src/internal/weightWindow.js"
+import * as BudgetStore from "../src/BudgetStore.js"
 import * as WeightBudget from "../src/WeightBudget.js"
 
 const WINDOW = 60_000
@@ -271,6 +271,15 @@ describe("WeightBudget.makeMemory", () => {
       assert.strictEqual((yield* Effect.flip(budget.reserve(1, 0)))._tag, "RateLimited")
     }))
 
+  it("admits a call that finds room and nobody waiting in one synchronous step", () => {
+    const budget = Effect.runSync(WeightBudget.makeMemory({ limit: 10 }))
+    // runSync fails on anything asynchronous (a fiber waiting, a signal awaited).
+    for (let i = 0; i < 10; i++) Effect.runSync(budget.reserve(1, 60_000))
+    assert.strictEqual(Effect.runSync(budget.status).remaining, 0)
+    // So is a refusal of a call that may not wait.
+    assert.strictEqual(Effect.runSync(Effect.flip(budget.reserve(1, 0)))._tag, "RateLimited")
+  })
+
   it.effect("layerMemory provides the service with the default limit", () =>
     Effect.gen(function*() {
       const budget = yield* WeightBudget.WeightBudget
@@ -278,11 +287,13 @@ describe("WeightBudget.makeMemory", () => {
     }).pipe(Effect.provide(WeightBudget.layerMemory())))
 })
 
-describe("window size", () => {
-  it("admissions in the same 100 ms bucket share one entry, so a busy minute stays small", () => {
-    let w = Window.empty(1_000_000)
-    for (let i = 0; i < 20_000; i++) w = Window.reserve(w, i * 3, 1, 0)[1]
-    assert.isAtMost(w.admitted.length, 601)
-    assert.strictEqual(Window.used(w, 59_997), 20_000)
-  })
+describe("BudgetStore.makeMemory", () => {
+  it.effect("admissions in the same 100 ms bucket share one entry, so a busy minute stays small", () =>
+    Effect.gen(function*() {
+      const store = yield* BudgetStore.makeMemory({ limit: 1_000_000 })
+      for (let i = 0; i < 20_000; i++) yield* store.reserve(1, i * 3)
+      const snapshot = yield* store.read(59_997)
+      assert.isAtMost(snapshot.entries.length, 601)
+      assert.strictEqual(snapshot.entries.reduce((n, e) => n + e.weight, 0), 20_000)
+    }))
 })
