@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
+import type * as Schedule from "effect/Schedule"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { BinanceConfig } from "./BinanceConfig.js"
@@ -128,6 +129,20 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     // The retry policy, one schedule per kind of call (a write may have executed, a read not).
     const policy = { read: RetryPolicy.schedule(config.retry, false), write: RetryPolicy.schedule(config.retry, true) }
 
+    /**
+     * `Effect.retry(once, schedule)` after `once` already failed with `first`: the schedule is fed
+     * `first` without sending the call again. Most calls succeed, and this way only a failed one pays
+     * for setting up the schedule.
+     */
+    const retried = <A>(
+      once: Effect.Effect<A, BinanceError>,
+      first: BinanceError,
+      schedule: Schedule.Schedule<RetryPolicy.Rule, BinanceError>
+    ): Effect.Effect<A, BinanceError> => {
+      let replay = true
+      return Effect.retry(Effect.suspend(() => (replay ? ((replay = false), Effect.fail(first)) : once)), schedule)
+    }
+
     const call = <E extends AnyEndpoint>(
       endpoint: E,
       params: Endpoint.Params<E>
@@ -143,11 +158,13 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
           return Effect.map(signer.sign(payload), (signature) => `${payload}&signature=${encodeURIComponent(signature)}`)
         })
         : Effect.succeed(toQuery(pairs))
-      return budget.reserve(weight, config.maxBudgetWaitMs).pipe(
+      const once = budget.reserve(weight, config.maxBudgetWaitMs).pipe(
         Effect.zipRight(encode),
         Effect.flatMap((encoded) => execute(endpoint, encoded, label, write)),
-        Effect.flatMap((answer) => classify(answer, label, write)),
-        Effect.retry(write ? policy.write : policy.read),
+        Effect.flatMap((answer) => classify(answer, label, write))
+      )
+      return once.pipe(
+        Effect.catchAll((first) => retried(once, first, write ? policy.write : policy.read)),
         Effect.flatMap((answer) => decode<Endpoint.Result<E>>(endpoint, answer, label)),
         Effect.tap(() => Effect.logDebug(`${label} ok (weight ${weight})`)),
         Effect.withSpan(`BinanceHttp.${endpoint.id}`, SPAN)
