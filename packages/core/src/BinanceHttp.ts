@@ -49,19 +49,19 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     const budget = yield* WeightBudget
     const timeoutMs = config.requestTimeoutMs
 
-    // 4. execute, bounded in time. Any HttpClient: a timer races the exchange, and no span per HTTP
-    // request (the platform's would record the full URL, which carries the signature, and the
-    // X-MBX-APIKEY header; the `BinanceHttp.<endpoint>` span around each call stands in for it).
+    // 4. execute, bounded in time: by a TimedHttpClient's own timer, or else by a timer racing the
+    // exchange. No span per HTTP request: the platform's would record the full URL, which carries the
+    // signature, and the X-MBX-APIKEY header; the `BinanceHttp.<endpoint>` span around each call
+    // stands in for it.
     const timed = Option.map(yield* Effect.serviceOption(TimedHttpClient), (t) => t.withTimeout(timeoutMs))
-    const bounded = Option.isSome(timed) ? timed.value : (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerDisabledWhen(() => true),
+    const bounded = (Option.isSome(timed) ? timed.value : (yield* HttpClient.HttpClient).pipe(
       HttpClient.transform((response, request) =>
         Effect.timeoutFail(response, {
           duration: timeoutMs,
           onTimeout: () => new HttpClientError.RequestError({ request, reason: "Transport", cause: new RequestTimedOut({ timeoutMs }) })
         })
       )
-    )
+    )).pipe(HttpClient.withTracerDisabledWhen(() => true))
     // 1. request mapping and 5. observe, on the client itself.
     const open = bounded.pipe(
       HttpClient.mapRequest(HttpClientRequest.acceptJson),
