@@ -23,7 +23,9 @@ export default tseslint.config(
   },
   {
     // The core is platform-free: only effect and @effect/platform, no Node, no browser-specific code.
+    // Its Node entry point (`@marginctl/core/node`, src/node/) is the one place Node is allowed.
     files: ["packages/core/src/**/*.ts"],
+    ignores: ["packages/core/src/node/**"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [
@@ -42,6 +44,20 @@ export default tseslint.config(
         { name: "document", message: "Browser globals live in apps/extension." },
         { name: "localStorage", message: "Browser globals live in apps/extension." }
       ],
+      "no-restricted-syntax": ["error",
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Read time through Clock so TestClock controls it." },
+        { selector: "CallExpression[callee.object.name='console']", message: "Log through Effect's logger." }
+      ]
+    }
+  },
+  {
+    // The core's Node entry point: Node built-ins allowed, the rest of the core's rules kept.
+    files: ["packages/core/src/node/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["@effect/platform-node", "@effect/platform-node/*"], message: "The core's Node entry point uses undici directly." }]
+      }],
+      "no-restricted-globals": ["error", { name: "process", message: "packages/core must not read process; apps pass configuration in." }],
       "no-restricted-syntax": ["error",
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Read time through Clock so TestClock controls it." },
         { selector: "CallExpression[callee.object.name='console']", message: "Log through Effect's logger." }

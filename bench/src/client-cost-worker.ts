@@ -5,7 +5,7 @@
  * and the heap and RSS after a full GC. Prints one JSON object.
  *
  *   node --expose-gc bench/.out/client-cost-worker.mjs --client ccxt --url http://127.0.0.1:PORT
- *        [--n 2000] [--warmup 200] [--mixed 10000] [--symbol BTCUSDT] [--diag hmac,budget,tracer]
+ *        [--n 2000] [--warmup 200] [--mixed 10000] [--symbol BTCUSDT] [--diag budget,tracer]
  */
 import { type Adapter, type ClientName, makeAdapter, type MarginType } from "./support/clients.js"
 import { API_KEY, SECRET } from "./support/sim.js"
@@ -18,7 +18,7 @@ const n = a.num("n", 2000)
 const warmup = a.num("warmup", 200)
 const mixed = a.num("mixed", 10_000)
 const symbol = a.str("symbol", "BTCUSDT")
-const diag = (a.get("diag")?.split(",").filter(Boolean) ?? []) as Array<"hmac" | "budget" | "tracer">
+const diag = (a.get("diag")?.split(",").filter(Boolean) ?? []) as Array<"budget" | "tracer">
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error("run with node --expose-gc")

@@ -23,7 +23,7 @@ const mixed = a.num("mixed", quick ? 2000 : 10_000)
 const rounds = a.num("rounds", 1)
 const only = a.get("clients")?.split(",") as Array<ClientName> | undefined
 const clients: ReadonlyArray<ClientName> = only ?? [...MARGINCTL_VARIANTS, ...PEERS]
-type Diag = "hmac" | "budget" | "tracer"
+type Diag = "budget" | "tracer"
 /**
  * Diagnostic runs (never in the summary): two floors (the same signed requests with node:http, and
  * with @effect/platform's HttpClient alone) and marginctl (undici) with parts swapped for trivial
@@ -34,13 +34,11 @@ const DIAGS: ReadonlyArray<{ readonly client: ClientName; readonly diag: Readonl
   : [
     { client: "baseline-nodehttp", diag: [] },
     { client: "baseline-effect-undici", diag: [] },
-    { client: "marginctl-undici", diag: ["hmac"] },
     { client: "marginctl-undici", diag: ["budget"] },
     { client: "marginctl-undici", diag: ["tracer"] },
-    { client: "marginctl-undici", diag: ["hmac", "budget", "tracer"] }
+    { client: "marginctl-undici", diag: ["budget", "tracer"] }
   ]
 const DIAG_TEXT: Record<Diag, string> = {
-  hmac: "node:crypto createHmac instead of the WebCrypto Signer",
   budget: "a WeightBudget that admits everything",
   tracer: "spans off (`Layer.setTracerEnabled(false)`)"
 }

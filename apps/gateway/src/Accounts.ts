@@ -9,10 +9,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { BinanceHttp } from "@marginctl/core/BinanceHttp"
 import * as Client from "@marginctl/core/Client"
+import { NodeSigner } from "@marginctl/core/node"
 import type { BinanceError } from "@marginctl/core/Errors"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import type { ServerClockShape } from "@marginctl/core/ServerClock"
 import * as Signer from "@marginctl/core/Signer"
+import { TimedHttpClient } from "@marginctl/core/TimedHttpClient"
 import * as WeightBudget from "@marginctl/core/WeightBudget"
 import { GatewayConfig } from "./Config.js"
 import { ConfigError } from "./ConfigError.js"
@@ -39,7 +41,11 @@ export interface AccountsShape {
 
 export class Accounts extends Context.Tag("@marginctl/gateway/Accounts")<Accounts, AccountsShape>() {}
 
-/** Builds the accounts; `HttpClient` is the upstream client (undici in production, the simulator in tests). */
+/**
+ * Builds the accounts; `HttpClient` is the upstream client (undici in production, the simulator in
+ * tests). Keys sign with node:crypto (`NodeSigner`); when the upstream layer also provides a
+ * `TimedHttpClient` (the core's `NodeClient.layer`), requests are bounded by its timer instead of a fiber.
+ */
 export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamBudgets | Metrics | HttpClient.HttpClient> =
   Layer.scoped(
     Accounts,
@@ -48,6 +54,7 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
       const upstreamBudgets = yield* UpstreamBudgets
       const metrics = yield* Metrics
       const upstreamHttp = yield* HttpClient.HttpClient
+      const upstreamTimed = yield* Effect.serviceOption(TimedHttpClient)
       const budgets = new Map<string, { upstream: string; budget: WeightBudget.WeightBudgetShape }>()
       const list: Array<AccountRuntime> = []
 
@@ -58,7 +65,11 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
           shared = { upstream, budget: yield* upstreamBudgets.make(a.upstreamKey) }
           budgets.set(a.upstreamKey, shared)
         }
-        const http = HttpClient.tap(upstreamHttp, (res) => Effect.sync(() => metrics.upstream(upstream, res.status)))
+        const counted = (client: HttpClient.HttpClient) =>
+          HttpClient.tap(client, (res) => Effect.sync(() => metrics.upstream(upstream, res.status)))
+        const timed = upstreamTimed._tag === "Some"
+          ? Layer.succeed(TimedHttpClient, { withTimeout: (ms) => counted(upstreamTimed.value.withTimeout(ms)) })
+          : Layer.empty
         const context = yield* Layer.build(
           Client.layerSharedBudget({
             target: a.baseUrl,
@@ -69,7 +80,9 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
             budget: { maxWaitMs: config.maxBudgetWaitMs }
           }).pipe(Layer.provide(Layer.mergeAll(
             Layer.succeed(WeightBudget.WeightBudget, shared.budget),
-            Layer.succeed(HttpClient.HttpClient, http)
+            Layer.succeed(HttpClient.HttpClient, counted(upstreamHttp)),
+            timed,
+            NodeSigner.layerMaker
           )))
         ).pipe(Effect.mapError((e) => new ConfigError({ field: `accounts[${i}]`, message: `${a.name}: ${e.message}` })))
         const client = Context.get(context, MarginClient)

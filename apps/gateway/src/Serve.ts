@@ -3,7 +3,7 @@
  * with `--demo`, in front of an embedded simulator), until SIGINT/SIGTERM.
  */
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { NodeClient } from "@marginctl/core/node"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -34,7 +34,7 @@ export const serve = (options: ServeOptions) =>
     const d = options.demo ? yield* Demo.start() : undefined
     const config = d?.config ?? (yield* Config.load(options.configPath))
     const layer = Gateway.layer(
-      NodeHttpClient.layerUndici,
+      NodeClient.layer,
       NodeServer.layer({ host: config.host, port: config.port })
     ).pipe(Layer.provide(Layer.succeed(Config.GatewayConfig, config)))
     yield* Effect.gen(function*() {

@@ -34,7 +34,7 @@ export type Baseline = (typeof BASELINES)[number]
 export type ClientName = MarginctlVariant | Peer | Baseline
 
 export const LABELS: Record<ClientName, string> = {
-  "marginctl-undici": "marginctl core (undici)",
+  "marginctl-undici": "marginctl core (Node: undici + node:crypto)",
   "marginctl-nodehttp": "marginctl core (node:http)",
   "marginctl-fetch": "marginctl core (fetch)",
   ccxt: "ccxt 4.5 binanceusdm",
@@ -138,7 +138,7 @@ const binanceAdapter = async (target: Target): Promise<Adapter> => {
 export const makeAdapter = async (
   name: ClientName,
   target: Target,
-  options: { readonly ccxtRateLimit?: boolean; readonly diag?: ReadonlyArray<"hmac" | "budget" | "tracer"> } = {}
+  options: { readonly ccxtRateLimit?: boolean; readonly diag?: ReadonlyArray<"budget" | "tracer"> } = {}
 ): Promise<Adapter> => {
   switch (name) {
     case "ccxt":

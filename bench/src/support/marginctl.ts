@@ -1,6 +1,7 @@
 /**
  * marginctl's core as a benchmark client: MarginClient with an HMAC Signer, the in-memory WeightBudget
- * and one of three HTTP layers (undici, node:http, fetch), held by a ManagedRuntime. Loaded with a
+ * and one of three HTTP layers (the core's Node entry point — undici and node:crypto —, @effect/platform-node's
+ * node:http client, fetch), held by a ManagedRuntime. Loaded with a
  * dynamic import so that a peer's worker process never loads Effect (and vice versa).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -8,6 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as BinanceConfig from "@marginctl/core/BinanceConfig"
 import * as Client from "@marginctl/core/Client"
+import { NodeClient, NodeSigner } from "@marginctl/core/node"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import * as Planner from "@marginctl/core/Planner"
 import * as Signer from "@marginctl/core/Signer"
@@ -17,21 +19,13 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
-import { createHmac } from "node:crypto"
 import type { Adapter, MarginctlVariant, Target } from "./clients.js"
 
 /**
  * Diagnostics only (never the reported marginctl figure): swap one part of the core for a trivial one
- * to see what it costs per call. `hmac`: node:crypto createHmac instead of the WebCrypto Signer;
- * `budget`: a WeightBudget that admits everything; `tracer`: spans disabled.
+ * to see what it costs per call. `budget`: a WeightBudget that admits everything; `tracer`: spans disabled.
  */
-export type Diag = "hmac" | "budget" | "tracer"
-
-const nodeHmacSigner = (secret: string) =>
-  Layer.succeed(Signer.Signer, {
-    keyType: "HMAC",
-    sign: (payload: string) => Effect.sync(() => createHmac("sha256", secret).update(payload).digest("hex"))
-  })
+export type Diag = "budget" | "tracer"
 
 const openBudget = Layer.succeed(WeightBudget.WeightBudget, {
   reserve: () => Effect.void,
@@ -44,7 +38,7 @@ const openBudget = Layer.succeed(WeightBudget.WeightBudget, {
 
 const httpLayer = (variant: MarginctlVariant): Layer.Layer<HttpClient.HttpClient> =>
   variant === "marginctl-undici"
-    ? NodeHttpClient.layerUndici
+    ? NodeClient.layer
     : variant === "marginctl-nodehttp"
     ? NodeHttpClient.layer
     : FetchHttpClient.layer
@@ -67,7 +61,9 @@ export const make = async (
     ? Client.layer({ target: target.url, apiKey: target.apiKey, secret: target.secret, budget: { maxWaitMs: options.maxBudgetWaitMs } })
     : MarginClient.Default.pipe(Layer.provide(Layer.mergeAll(
       BinanceConfig.layer({ baseUrl: target.url, apiKey: Redacted.make(target.apiKey), ...maxWaitMs }),
-      diag.has("hmac") ? nodeHmacSigner(target.secret) : Signer.layer(Signer.hmac(Redacted.make(target.secret))),
+      variant === "marginctl-undici"
+        ? NodeSigner.layer(Signer.hmac(Redacted.make(target.secret)))
+        : Signer.layer(Signer.hmac(Redacted.make(target.secret))),
       diag.has("budget") ? openBudget : WeightBudget.layerMemory()
     )))
   const layer = clientLayer.pipe(

@@ -296,6 +296,8 @@ export const CASES: Readonly<Record<string, CaseInfo>> = {
   "InvalidApiKey": kase("no", "Binance does not accept this API key for this call: check the key, its permissions and its IP allow list"),
   "InvalidApiKey:ip-not-allowed": kase("no", "Binance does not accept calls from this IP with this key: add the IP to the key's allow list on Binance"),
   "TimestampOutsideWindow": kase("resync-clock", null),
+  // The matching engine's own window: measuring the clock again does not help.
+  "TimestampOutsideWindow:matching-engine": kase("no", null),
   "InvalidParameter": kase("no", "Binance refused a parameter that was sent; please report this with what was asked"),
   "UnknownSymbol": kase("no", "{symbol|the symbol} is not a symbol of this exchange{@listSymbols}"),
   "MultiAssetsBlocked:credits-lock": kase("no", "the account is in Credits Trading Mode (BNFCR), which only runs in Multi-Assets Mode; it cannot be turned off"),

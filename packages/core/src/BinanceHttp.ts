@@ -1,141 +1,96 @@
 /**
- * One configured HTTP path to Binance: builds the request (GET parameters in the query string, POST
- * parameters as a form body), adds `timestamp` from the server clock and `recvWindow`, signs the exact
- * bytes sent and appends `signature` last, reserves the call's weight, corrects the budget from
- * `X-MBX-USED-WEIGHT-1M`, honours 429/418, maps every failure to a typed error, resyncs the clock and
- * retries once after a -1021, and otherwise retries as `RetryPolicy` says.
+ * One configured HTTP path to Binance, built once as a pipeline:
+ *
+ * 1. **request mapping** — GET parameters in the query string, POST parameters as a form body;
+ *    `Accept: application/json` on every request, `X-MBX-APIKEY` on those that need it;
+ * 2. **budget** — the call's weight is reserved (waiting, bounded, while the budget is full);
+ * 3. **timestamp and signature** — `timestamp` from the server clock and `recvWindow`, the exact
+ *    bytes signed, `signature` last; after the budget, so that waiting never ages the timestamp;
+ * 4. **execute** — bounded by `requestTimeoutMs` (a `TimedHttpClient` when the context has one);
+ * 5. **observe** — `X-MBX-USED-WEIGHT-1M` corrects the budget;
+ * 6. **classify** — an error answer becomes a typed error (`fromAnswer`); a 429 pauses the budget,
+ *    a 418 bans it, a -1021 makes the clock measure again;
+ * 7. **decode** — the body against the endpoint's schema.
+ *
+ * Steps 2 to 6 are retried as `RetryPolicy.schedule` says, one `Effect.retry` per call.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
+import type * as Schedule from "effect/Schedule"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { BinanceConfig } from "./BinanceConfig.js"
 import * as Catalog from "./Catalog.js"
 import * as Endpoint from "./Endpoint.js"
-import {
-  type BinanceError,
-  ExecutionUnknown,
-  fromAnswer,
-  Transport,
-  UnexpectedResponse
-} from "./Errors.js"
+import { type BinanceError, fromAnswer, UnexpectedResponse } from "./Errors.js"
+import { errorBody, parseJson, type RawAnswer, transportError } from "./internal/answer.js"
 import { intHeader, toQuery } from "./internal/wire.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as ServerClock from "./ServerClock.js"
 import { Signer } from "./Signer.js"
+import { RequestTimedOut, TimedHttpClient } from "./TimedHttpClient.js"
 import { WeightBudget } from "./WeightBudget.js"
 
 type AnyEndpoint = Endpoint.Endpoint<string, any, Schema.Schema<any, any, never>>
 
-/** The answer of one HTTP exchange, before classification; `json` is undefined when the body is not JSON. */
-interface RawAnswer {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string | undefined>>
-  readonly body: string
-  readonly json: unknown
-}
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-/** `{code, msg}` of an error body (a negative code; `{"code":200,"msg":"success"}` is not one). */
-const errorBody = (json: unknown): { readonly code: number; readonly msg: string } | undefined => {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
-  const { code, msg } = json as { code?: unknown; msg?: unknown }
-  return typeof code === "number" && typeof msg === "string" ? { code, msg } : undefined
-}
-
-const describeTransport = (e: HttpClientError.HttpClientError): { reason: "connection" | "timeout"; msg: string } => {
-  // Never use e.message: it names the URL, which carries the signature.
-  const cause = (e as { cause?: unknown }).cause
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : ""
-  const nested = typeof cause === "object" && cause !== null && "cause" in cause ? (cause as { cause?: { code?: unknown } }).cause : undefined
-  const nestedCode = nested && typeof nested === "object" && "code" in nested ? String(nested.code) : ""
-  const errCode = code || nestedCode
-  if (e._tag === "RequestError" && e.reason === "Transport") {
-    return { reason: "connection", msg: errCode ? `connection failed (${errCode})` : "connection failed or was dropped" }
-  }
-  if (e._tag === "ResponseError") return { reason: "connection", msg: `the answer could not be read (${e.reason})` }
-  return { reason: "connection", msg: `request could not be sent (${e.reason})` }
-}
-
 /** Spans without a captured stack trace: capturing one costs more than the rest of the span. */
 const SPAN = { captureStackTrace: false } as const
-
-/** Did the request certainly not reach the server? (connection refused / DNS) */
-const neverSent = (msg: string): boolean => /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/.test(msg)
 
 export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/BinanceHttp", {
   effect: Effect.gen(function*() {
     const config = yield* BinanceConfig
     const signer = yield* Signer
     const budget = yield* WeightBudget
-    // No span per HTTP request: the platform's would record the full URL, which carries the signature,
-    // and the X-MBX-APIKEY header. The `BinanceHttp.<endpoint>` span around each call stands in for it.
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
-    const apiKey = config.apiKey
+    const timeoutMs = config.requestTimeoutMs
 
-    /**
-     * Sends one request and classifies the answer. The parameters are encoded (for a signed request:
-     * timestamped and signed) only once the weight budget admitted the call, so that a wait for the
-     * budget never makes the timestamp older than the recvWindow.
-     */
-    const exchange = (
-      endpoint: AnyEndpoint,
-      encode: Effect.Effect<string, BinanceError>,
-      weight: number
-    ): Effect.Effect<RawAnswer, BinanceError> =>
-      Effect.gen(function*() {
-        const label = Endpoint.label(endpoint)
-        const write = Endpoint.isWrite(endpoint)
-        yield* budget.reserve(weight, config.maxBudgetWaitMs)
-        const encoded = yield* encode
-        let request = endpoint.method === "GET"
-          ? HttpClientRequest.get(config.baseUrl + endpoint.path + (encoded ? `?${encoded}` : ""))
-          : HttpClientRequest.post(config.baseUrl + endpoint.path).pipe(
-            HttpClientRequest.bodyText(encoded, "application/x-www-form-urlencoded")
-          )
-        request = HttpClientRequest.acceptJson(request)
-        if (Endpoint.needsApiKey(endpoint)) {
-          request = HttpClientRequest.setHeader(request, "X-MBX-APIKEY", Redacted.value(apiKey))
-        }
-        const answer = yield* http.execute(request).pipe(
-          Effect.flatMap((res) =>
-            Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body, json: parseJson(body) }))
-          ),
-          Effect.timeoutFail({
-            duration: Duration.millis(config.requestTimeoutMs),
-            onTimeout: (): BinanceError =>
-              write
-                ? new ExecutionUnknown({ status: 0, code: null, msg: `no answer within ${config.requestTimeoutMs} ms`, endpoint: label })
-                : new Transport({ status: 0, code: null, msg: `no answer within ${config.requestTimeoutMs} ms`, endpoint: label, reason: "timeout" })
-          }),
-          Effect.catchTag("RequestError", "ResponseError", (e): Effect.Effect<never, BinanceError> => {
-            const { msg, reason } = describeTransport(e)
-            return Effect.fail(
-              write && !neverSent(msg)
-                ? new ExecutionUnknown({ status: 0, code: null, msg, endpoint: label })
-                : new Transport({ status: 0, code: null, msg, endpoint: label, reason })
-            )
-          })
-        )
-        const used = intHeader(answer.headers, "x-mbx-used-weight-1m")
-        if (used !== null) yield* budget.observeUsed(used)
-        const body = errorBody(answer.json)
-        if (answer.status >= 200 && answer.status < 300 && (body === undefined || body.code >= 0)) return answer
+    // 4. execute, bounded in time: by a TimedHttpClient's own timer, or else by a timer racing the
+    // exchange. No span per HTTP request: the platform's would record the full URL, which carries the
+    // signature, and the X-MBX-APIKEY header; the `BinanceHttp.<endpoint>` span around each call
+    // stands in for it.
+    const timed = Option.map(yield* Effect.serviceOption(TimedHttpClient), (t) => t.withTimeout(timeoutMs))
+    const bounded = (Option.isSome(timed) ? timed.value : (yield* HttpClient.HttpClient).pipe(
+      HttpClient.transform((response, request) =>
+        Effect.timeoutFail(response, {
+          duration: timeoutMs,
+          onTimeout: () => new HttpClientError.RequestError({ request, reason: "Transport", cause: new RequestTimedOut({ timeoutMs }) })
+        })
+      )
+    )).pipe(HttpClient.withTracerDisabledWhen(() => true))
+    // 1. request mapping and 5. observe, on the client itself.
+    const open = bounded.pipe(
+      HttpClient.mapRequest(HttpClientRequest.acceptJson),
+      HttpClient.tap((res) => {
+        const used = intHeader(res.headers, "x-mbx-used-weight-1m")
+        return used === null ? Effect.void : budget.observeUsed(used)
+      })
+    )
+    const keyed = open.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader("X-MBX-APIKEY", Redacted.value(config.apiKey))))
+
+    const requestOf = (endpoint: AnyEndpoint, encoded: string): HttpClientRequest.HttpClientRequest =>
+      endpoint.method === "GET"
+        ? HttpClientRequest.get(config.baseUrl + endpoint.path + (encoded ? `?${encoded}` : ""))
+        : HttpClientRequest.bodyText(HttpClientRequest.post(config.baseUrl + endpoint.path), encoded, "application/x-www-form-urlencoded")
+
+    const execute = (endpoint: AnyEndpoint, encoded: string, label: string, write: boolean): Effect.Effect<RawAnswer, BinanceError> =>
+      (Endpoint.needsApiKey(endpoint) ? keyed : open).execute(requestOf(endpoint, encoded)).pipe(
+        Effect.flatMap((res) =>
+          Effect.map(res.text, (body): RawAnswer => ({ status: res.status, headers: res.headers, body, json: parseJson(body) }))
+        ),
+        Effect.mapError((e) => transportError(e, label, write, timeoutMs))
+      )
+
+    // 6. classify: an error answer as a typed error, after telling the budget and the clock.
+    const classify = (answer: RawAnswer, label: string, write: boolean): Effect.Effect<RawAnswer, BinanceError> => {
+      const body = errorBody(answer.json)
+      if (answer.status >= 200 && answer.status < 300 && (body === undefined || body.code >= 0)) return Effect.succeed(answer)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const retryAfter = intHeader(answer.headers, "retry-after")
-        const now = yield* Clock.currentTimeMillis
         const error = fromAnswer({
           status: answer.status,
           code: body?.code ?? null,
@@ -145,52 +100,48 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
           now,
           isWrite: write
         })
-        if (error._tag === "RateLimited") yield* budget.pause(retryAfter ?? 60)
-        if (error._tag === "IpBanned") yield* budget.ban(error.until ?? now + (retryAfter ?? 120) * 1000)
-        return yield* error
+        const told = error._tag === "RateLimited"
+          ? budget.pause(retryAfter ?? 60)
+          : error._tag === "IpBanned"
+          ? budget.ban(error.until ?? now + (retryAfter ?? 120) * 1000)
+          : error._tag === "TimestampOutsideWindow"
+          ? clock.invalidate
+          : Effect.void
+        return Effect.zipRight(told, Effect.fail(error))
       })
+    }
 
-    // One decoder per endpoint, built on first use.
+    // 7. decode: one decoder per endpoint, built on first use.
     const decoders = new Map<AnyEndpoint, (json: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
-    const decoderOf = (endpoint: AnyEndpoint) => {
+    const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer, label: string): Effect.Effect<A, UnexpectedResponse> => {
+      const unexpected = (msg: string) => new UnexpectedResponse({ status: answer.status, code: null, msg, endpoint: label })
+      if (answer.json === undefined) return Effect.fail(unexpected(`the body is not JSON: ${answer.body.slice(0, 100)}`))
       let decoder = decoders.get(endpoint)
       if (decoder === undefined) {
         decoder = Schema.decodeUnknown(endpoint.response as Schema.Schema<unknown, any, never>)
         decoders.set(endpoint, decoder)
       }
-      return decoder
-    }
-
-    const decode = <A>(endpoint: AnyEndpoint, answer: RawAnswer): Effect.Effect<A, UnexpectedResponse> => {
-      const unexpected = (msg: string) =>
-        new UnexpectedResponse({ status: answer.status, code: null, msg, endpoint: Endpoint.label(endpoint) })
-      if (answer.json === undefined) return Effect.fail(unexpected(`the body is not JSON: ${answer.body.slice(0, 100)}`))
-      return (decoderOf(endpoint)(answer.json) as Effect.Effect<A, ParseResult.ParseError>).pipe(
+      return (decoder(answer.json) as Effect.Effect<A, ParseResult.ParseError>).pipe(
         Effect.mapError((e) => unexpected(`the body does not match the documented shape: ${e.message.slice(0, 300)}`))
       )
     }
 
-    const unsigned = <A>(endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
-      Effect.flatMap(exchange(endpoint, Effect.succeed(toQuery(pairs)), weight), (a) => decode<A>(endpoint, a))
+    // The retry policy, one schedule per kind of call (a write may have executed, a read not).
+    const policy = { read: RetryPolicy.schedule(config.retry, false), write: RetryPolicy.schedule(config.retry, true) }
 
-    const clock = yield* ServerClock.make(
-      unsigned<{ readonly serverTime: number }>(Catalog.time, [], 1).pipe(Effect.map((r) => r.serverTime)),
-      { refreshMs: config.clockRefreshMs }
-    )
-
-    const signedOnce = (endpoint: AnyEndpoint, pairs: ReadonlyArray<readonly [string, string]>, weight: number) =>
-      exchange(
-        endpoint,
-        Effect.gen(function*() {
-          const timestamp = yield* clock.now
-          const payload = toQuery([...pairs, ["recvWindow", String(config.recvWindow)], ["timestamp", String(timestamp)]])
-          const signature = yield* signer.sign(payload)
-          return `${payload}&signature=${encodeURIComponent(signature)}`
-        }),
-        weight
-      )
-
-    const rateLimited = RetryPolicy.onRateLimited(config.retry)
+    /**
+     * `Effect.retry(once, schedule)` after `once` already failed with `first`: the schedule is fed
+     * `first` without sending the call again. Most calls succeed, and this way only a failed one pays
+     * for setting up the schedule.
+     */
+    const retried = <A>(
+      once: Effect.Effect<A, BinanceError>,
+      first: BinanceError,
+      schedule: Schedule.Schedule<RetryPolicy.Rule, BinanceError>
+    ): Effect.Effect<A, BinanceError> => {
+      let replay = true
+      return Effect.retry(Effect.suspend(() => (replay ? ((replay = false), Effect.fail(first)) : once)), schedule)
+    }
 
     const call = <E extends AnyEndpoint>(
       endpoint: E,
@@ -199,30 +150,31 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
       const pairs = Endpoint.encodeParams(endpoint, params as never)
       const weight = endpoint.weight(params as never)
       const write = Endpoint.isWrite(endpoint)
-      const once: Effect.Effect<RawAnswer, BinanceError> = Endpoint.isSigned(endpoint)
-        ? signedOnce(endpoint, pairs, weight).pipe(
-          // A -1021 means the request was not executed: resync the clock and try exactly once more.
-          Effect.catchAll((e): Effect.Effect<RawAnswer, BinanceError> =>
-            e._tag === "TimestampOutsideWindow" && e.reason !== "matching-engine"
-              ? Effect.zipRight(clock.invalidate, signedOnce(endpoint, pairs, weight))
-              : Effect.fail(e)
-          )
-        )
-        : exchange(endpoint, Effect.succeed(toQuery(pairs)), weight)
-      const transient = RetryPolicy.isTransient(write)
+      const label = Endpoint.label(endpoint)
+      // 3. timestamp and signature, for a signed endpoint.
+      const encode: Effect.Effect<string, BinanceError> = Endpoint.isSigned(endpoint)
+        ? Effect.flatMap(clock.now, (timestamp) => {
+          const payload = toQuery([...pairs, ["recvWindow", String(config.recvWindow)], ["timestamp", String(timestamp)]])
+          return Effect.map(signer.sign(payload), (signature) => `${payload}&signature=${encodeURIComponent(signature)}`)
+        })
+        : Effect.succeed(toQuery(pairs))
+      const once = budget.reserve(weight, config.maxBudgetWaitMs).pipe(
+        Effect.zipRight(encode),
+        Effect.flatMap((encoded) => execute(endpoint, encoded, label, write)),
+        Effect.flatMap((answer) => classify(answer, label, write))
+      )
       return once.pipe(
-        // The retry schedule is set up only once a retryable failure happened (most calls succeed).
-        Effect.catchIf(transient, () =>
-          Effect.zipRight(
-            Effect.sleep(RetryPolicy.TRANSIENT_FIRST_DELAY),
-            Effect.retry(once, { schedule: RetryPolicy.transientSchedule, while: transient })
-          )),
-        rateLimited,
-        Effect.flatMap((a) => decode<Endpoint.Result<E>>(endpoint, a)),
-        Effect.tap(() => Effect.logDebug(`${Endpoint.label(endpoint)} ok (weight ${weight})`)),
+        Effect.catchAll((first) => retried(once, first, write ? policy.write : policy.read)),
+        Effect.flatMap((answer) => decode<Endpoint.Result<E>>(endpoint, answer, label)),
+        Effect.tap(() => Effect.logDebug(`${label} ok (weight ${weight})`)),
         Effect.withSpan(`BinanceHttp.${endpoint.id}`, SPAN)
       )
     }
+
+    const clock: ServerClock.ServerClockShape<BinanceError> = yield* ServerClock.make(
+      Effect.map(call(Catalog.time, {}), (r) => r.serverTime),
+      { refreshMs: config.clockRefreshMs }
+    )
 
     return {
       /** Calls an endpoint of the catalog with typed parameters and returns its decoded answer. */

@@ -171,7 +171,9 @@ export const make = (options: Options): Effect.Effect<
       }
     }).pipe(Effect.mapError((e) => (e.field === "baseUrl" ? new InvalidInput({ ...e, field: "target", accepted: ACCEPTED.target! }) : e)))
     const credentials = yield* credentialsOf(o)
-    const signer = yield* Signer.make(credentials).pipe(Effect.mapError(fromSignerError(credentials)))
+    const signer = yield* Effect.flatMap(Signer.SignerMaker, (maker) => maker.make(credentials)).pipe(
+      Effect.mapError(fromSignerError(credentials))
+    )
     return { config, signer, budget: o.budget ?? {} }
   })
 

@@ -58,6 +58,9 @@ const isOptionalSignature = (field: Schema.Struct.Field): boolean => {
     : ast.from.isOptional
 }
 
+/** One encoder per parameter schema, built on first use. */
+const encoders = new WeakMap<object, (params: unknown) => Record<string, unknown>>()
+
 /**
  * Encodes typed parameters to wire pairs in the order of the schema, leaving out absent optionals.
  * Values are not percent-encoded here; see `Request.encodeQuery`.
@@ -66,7 +69,12 @@ export const encodeParams = <Fields extends Schema.Struct.Fields>(
   e: Endpoint<string, Fields, Schema.Schema.Any>,
   params: Schema.Struct.Type<Fields>
 ): ReadonlyArray<readonly [string, string]> => {
-  const encoded = Schema.encodeSync(e.params as unknown as Schema.Schema<unknown, Record<string, unknown>>)(params)
+  let encode = encoders.get(e.params)
+  if (encode === undefined) {
+    encode = Schema.encodeSync(e.params as unknown as Schema.Schema<unknown, Record<string, unknown>>)
+    encoders.set(e.params, encode)
+  }
+  const encoded = encode(params)
   const pairs: Array<readonly [string, string]> = []
   for (const name of Object.keys(e.params.fields)) {
     const value = encoded[name]

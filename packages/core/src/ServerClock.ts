@@ -75,15 +75,12 @@ export const make = <E>(
         return yield* exit
       }))
 
-    const now: Effect.Effect<number, E> = Effect.gen(function*() {
-      const local = yield* Clock.currentTimeMillis
-      const { finished, sample } = yield* Ref.get(state)
-      if (Option.isSome(sample) && local - sample.value.measuredAt < options.refreshMs) {
-        return local + sample.value.offsetMs
-      }
-      const fresh = yield* shared(finished)
-      return (yield* Clock.currentTimeMillis) + fresh.offsetMs
-    })
+    // On every signed call: plain flatMaps, no generator.
+    const now: Effect.Effect<number, E> = Effect.flatMap(Clock.currentTimeMillis, (local) =>
+      Effect.flatMap(Ref.get(state), ({ finished, sample }) =>
+        Option.isSome(sample) && local - sample.value.measuredAt < options.refreshMs
+          ? Effect.succeed(local + sample.value.offsetMs)
+          : Effect.flatMap(shared(finished), (fresh) => Effect.map(Clock.currentTimeMillis, (t) => t + fresh.offsetMs))))
 
     return {
       now,

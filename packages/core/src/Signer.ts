@@ -75,19 +75,27 @@ const importPrivateKey = (text: string, passphrase: string | undefined): Effect.
   })
 
 /**
- * Imports the key once (non-extractable) and returns a signer for it. Fails with "unsupported-key"
- * for an encrypted key without a passphrase, "wrong-passphrase" when the passphrase does not decrypt it.
+ * Imports the key of the credentials once (a non-extractable `CryptoKey`), after every check: the one
+ * place credentials become a key, whichever signer then uses it. Fails with "unsupported-key" for an
+ * encrypted key without a passphrase, "wrong-passphrase" when the passphrase does not decrypt it.
  */
-export const make = (credentials: Credentials): Effect.Effect<SignerShape, SignerError> =>
-  Effect.gen(function*() {
+export const importSigningKey = (
+  credentials: Credentials
+): Effect.Effect<{ readonly keyType: KeyType; readonly key: CryptoKey }, SignerError> =>
+  Effect.suspend(() => {
     const text = Redacted.value(credentials._tag === "Hmac" ? credentials.secret : credentials.pem)
     const passphrase = credentials._tag === "PrivateKey" && credentials.passphrase !== undefined
       ? Redacted.value(credentials.passphrase)
       : undefined
     // A PEM in Hmac credentials is still a private key: the key itself decides.
-    const { key, keyType } = credentials._tag === "Hmac" && !Keys.isPem(text)
-      ? yield* Keys.importKey(text, true, "sign")
-      : yield* importPrivateKey(text, passphrase)
+    return credentials._tag === "Hmac" && !Keys.isPem(text)
+      ? Keys.importKey(text, true, "sign")
+      : importPrivateKey(text, passphrase)
+  })
+
+/** Imports the key once and returns a signer for it that signs with WebCrypto (every platform). */
+export const make = (credentials: Credentials): Effect.Effect<SignerShape, SignerError> =>
+  Effect.map(importSigningKey(credentials), ({ key, keyType }) => {
     const params = Keys.ALGORITHM[keyType].params
     const encode = keyType === "HMAC" ? Keys.bytesToHex : Keys.bytesToBase64
     const sign = (payload: string): Effect.Effect<string, SignerError> =>
@@ -97,6 +105,14 @@ export const make = (credentials: Credentials): Effect.Effect<SignerShape, Signe
       }).pipe(Effect.map((signature) => encode(new Uint8Array(signature))))
     return { keyType, sign } satisfies SignerShape
   })
+
+/**
+ * How `Client.layer` turns credentials into a signer: `make` (WebCrypto) unless the context says
+ * otherwise; the Node entry point's `NodeSigner` signs with node:crypto, without a promise per call.
+ */
+export class SignerMaker extends Context.Reference<SignerMaker>()("@marginctl/core/SignerMaker", {
+  defaultValue: (): { readonly make: (credentials: Credentials) => Effect.Effect<SignerShape, SignerError> } => ({ make })
+}) {}
 
 export const layer = (credentials: Credentials): Layer.Layer<Signer, SignerError> =>
   Layer.effect(Signer, make(credentials))

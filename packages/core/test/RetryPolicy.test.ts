@@ -8,7 +8,8 @@ import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as TestClock from "effect/TestClock"
 import * as Catalog from "../src/Catalog.js"
-import { RateLimited, ServiceUnavailable, Transport } from "../src/Errors.js"
+import * as Clock from "effect/Clock"
+import { type BinanceError, RateLimited, ServiceUnavailable, TimestampOutsideWindow, Transport } from "../src/Errors.js"
 import { MarginClient } from "../src/MarginClient.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
 import { accountConfig, clientLayer, error, scripted, time } from "./support/ScriptedBinance.js"
@@ -95,5 +96,61 @@ describe("RetryPolicy", () => {
       assert.deepInclude(e, { _tag: "RateLimited", source: "firewall", status: 403 })
       assert.strictEqual(sent(seen), 1)
     }).pipe(Effect.provide(clientLayer(layer, { retry: { onRateLimited: "wait" } })))
+  })
+
+  describe("schedule", () => {
+    const unavailable = new ServiceUnavailable({ ...upstream, status: 503, reason: "unavailable" })
+    const skew = new TimestampOutsideWindow({ ...upstream, status: 400, code: -1021, reason: "ahead" })
+    const limited = new RateLimited({ ...upstream, status: 429, source: "exchange", retryAfterSeconds: 7 })
+    const transport = new Transport({ ...upstream, status: 0, reason: "connection" })
+
+    /** Retries a call that fails with `failures` in turn (then succeeds); when each send happened (ms). */
+    const run = (failures: ReadonlyArray<BinanceError>, options: Partial<RetryPolicy.Options>, write = false) =>
+      Effect.gen(function*() {
+        const sends: Array<number> = []
+        const start = yield* Clock.currentTimeMillis
+        const call = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          sends.push(now - start)
+          const failure = failures[sends.length - 1]
+          return failure === undefined ? Effect.succeed("ok") : Effect.fail(failure)
+        })
+        const fiber = yield* Effect.fork(Effect.either(Effect.retry(call, RetryPolicy.schedule({ ...RetryPolicy.DEFAULT, ...options }, write))))
+        yield* TestClock.adjust("10 seconds")
+        const result = yield* Fiber.join(fiber)
+        return { sends, result: result._tag === "Right" ? result.right : result.left._tag }
+      })
+
+    it.effect("waits 200, 400, 800 ms between transient sends and counts each rule apart", () =>
+      Effect.gen(function*() {
+        // A -1021 between transients is sent again at once and does not use up a transient resend.
+        assert.deepStrictEqual(yield* run([unavailable, skew, unavailable, unavailable], {}), {
+          sends: [0, 200, 200, 600, 1400],
+          result: "ok"
+        })
+        assert.deepStrictEqual(yield* run([unavailable, unavailable, unavailable, unavailable], {}), {
+          sends: [0, 200, 600, 1400],
+          result: "ServiceUnavailable"
+        })
+        assert.deepStrictEqual(yield* run([skew, skew], {}), { sends: [0, 0], result: "TimestampOutsideWindow" })
+      }))
+
+    it.effect("resends a 429 only with \"wait\", rateLimitRetries times, without a wait of its own", () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* run([limited], {}), { sends: [0], result: "RateLimited" })
+        assert.deepStrictEqual(yield* run([limited, limited, limited], { onRateLimited: "wait", rateLimitRetries: 2 }), {
+          sends: [0, 0, 0],
+          result: "RateLimited"
+        })
+        assert.deepStrictEqual(yield* run([limited, limited], { onRateLimited: "wait", rateLimitRetries: 2 }), {
+          sends: [0, 0, 0],
+          result: "ok"
+        })
+      }))
+
+    it.effect("never resends a write that may have executed", () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* run([transport], {}, true), { sends: [0], result: "Transport" })
+        assert.deepStrictEqual(yield* run([transport], {}, false), { sends: [0, 200], result: "ok" })
+      }))
   })
 })

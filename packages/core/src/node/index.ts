@@ -1,0 +1,3 @@
+export * as NodeClient from "./NodeClient.js"
+export * as NodeSigner from "./NodeSigner.js"
+export * as UndiciHttpClient from "./UndiciHttpClient.js"
