@@ -3,7 +3,6 @@ import { ExecutionUnknown, InvalidSignature, MarginTypeBlocked, Transport } from
 import type * as Planner from "@marginctl/core/Planner"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { fromGateway } from "../src/GatewayBackend.js"
 import { Answer, ApplyMessage, Request, Success } from "../src/Messages.js"
 import { summaryText } from "../src/popup/texts.js"
 import { fromBinance, internal, toData } from "../src/UserErrors.js"
@@ -67,24 +66,6 @@ describe("errors in plain words", () => {
     assert.notInclude(blocked.fix, "marginctl")
     const blocker = blockerText({ code: -4168, reason: "multi-assets", symbol: "BTCUSDT" as never, text: "Multi-Assets Mode is on", fix: "turn Multi-Assets off first" })
     assert.deepStrictEqual(blocker, { what: "Multi-Assets Mode is on (Binance -4168).", fix: "Fix: Turn Multi-Assets off first." })
-  })
-
-  it("maps the gateway's errors", () => {
-    assert.include(fromGateway({ _tag: "Unauthenticated" }, "gw:8080", "main"), { kind: "auth" })
-    assert.include(fromGateway({ _tag: "Forbidden", reason: "scope", message: "needs write" } as never, "gw", "main"), {
-      kind: "auth",
-      title: "The token may not do this"
-    })
-    const blocked = fromGateway({ _tag: "BlockedByRule", code: -4047, reason: "open-orders", symbol: "ETHUSDT", message: "m", fix: "cancel (DELETE …)" } as never, "gw", "main")
-    assert.include(blocked, { kind: "blocked", code: -4047, title: "Binance refused to change ETHUSDT" })
-    // In the popup's own words, not the gateway's.
-    assert.include(blocked.fix, "ETHUSDT has open orders")
-    assert.notInclude(blocked.fix, "DELETE")
-    assert.include(fromGateway({ _tag: "RateLimited", source: "banned", retryAfterSeconds: 30, message: "m" } as never, "gw", "main"), {
-      kind: "limit",
-      title: "Binance has blocked this IP address for a while"
-    })
-    assert.include(fromGateway({ _tag: "RequestError" }, "gw:8080", "main"), { title: "Could not reach the gateway at gw:8080" })
   })
 
   it("summarises an apply", () => {
