@@ -46,8 +46,10 @@ export const follow = (client: HttpClient.HttpClient, jobId: string, link: strin
       Stream.decodeText(),
       Stream.pipeThroughChannel(Sse.makeChannel()),
       // `flatMap`, not `mapEffect`: `Stream.mapEffect` brings its keyed variant (2 KB) into the bundle.
-      Stream.flatMap((e): Stream.Stream<JobEvent, GatewayFailure> =>
-        Stream.fromEffect(e.event === "Interrupted" ? Effect.fail(new JobInterrupted({ jobId })) : decodeJobEvent(e.data))
+      Stream.flatMap((e) =>
+        Stream.fromEffect<JobEvent, GatewayFailure, never>(
+          e.event === "Interrupted" ? Effect.fail(new JobInterrupted({ jobId })) : decodeJobEvent(e.data)
+        )
       ),
       Stream.filter((e) => e.seq > seen),
       Stream.map((e) => {

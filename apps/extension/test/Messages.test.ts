@@ -4,7 +4,7 @@ import type * as Planner from "@marginctl/core/Planner"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { Answer, ApplyMessage, Request, Success } from "../src/Messages.js"
-import { summaryText } from "../src/popup/texts.js"
+import { summaryText } from "../src/popup/ApplyWords.js"
 import { fromBinance, internal, toData } from "../src/UserErrors.js"
 import { blockerText } from "../src/Vocabulary.js"
 
