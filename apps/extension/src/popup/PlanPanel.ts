@@ -1,10 +1,10 @@
 /**
  * The popup's panel: a plan being made, its preview (steps, weights, blockers with their fixes), then
- * its progress and outcome while it runs. Words for failures and blockers come from `Vocabulary`.
+ * its progress and outcome while it runs. Blockers and failed steps arrive worded by the worker.
  */
 import type { Plan } from "@marginctl/core/Planner"
 import { h, show } from "../Dom.js"
-import { blockerText, explain } from "../Vocabulary.js"
+import type { BlockerWords } from "../Messages.js"
 import { grouped, OUTCOME_LABEL, summaryText } from "./ApplyWords.js"
 import { type Applying, el, type Panel, state } from "./PopupState.js"
 
@@ -13,16 +13,14 @@ export interface PanelActions {
   readonly close: () => void
 }
 
-const stepList = (plan: Plan, applying: Applying | null) =>
+const stepList = (plan: Plan, blockers: ReadonlyArray<BlockerWords>, applying: Applying | null) =>
   h(
     "ol",
     { class: "steps" },
     ...plan.steps.map((step) => {
       const outcome = applying === null ? undefined : applying.outcomes.get(step.index) ?? "waiting"
-      const error = applying?.errors.get(step.index)
-      const failure = error === undefined
-        ? undefined
-        : explain({ _tag: error.tag, code: error.code, ...(step._tag === "SetMarginType" ? { symbol: step.symbol } : {}) })
+      const failure = applying?.failures.get(step.index)
+      const stepBlockers = blockers.filter((b) => b.step === step.index)
       return h(
         "li",
         { class: "step", "data-step": step.index, ...(outcome === undefined ? {} : { "data-outcome": outcome }) },
@@ -38,24 +36,23 @@ const stepList = (plan: Plan, applying: Applying | null) =>
               OUTCOME_LABEL[outcome] + (applying?.reconciled.has(step.index) ? " (confirmed by re-reading)" : "")
             )
         ),
-        applying === null && step.blockers.length > 0
+        applying === null && stepBlockers.length > 0
           ? h(
             "ul",
             { class: "blockers" },
-            ...step.blockers.map((b) => {
-              const t = blockerText(b)
-              return h("li", { class: "blocker" }, h("strong", {}, "Blocked: "), t.what, h("br"), h("span", { class: "fix" }, t.fix))
-            })
+            ...stepBlockers.map((b) =>
+              h("li", { class: "blocker" }, h("strong", {}, "Blocked: "), b.what, h("br"), h("span", { class: "fix" }, b.fix))
+            )
           )
           : null,
-        error === undefined
+        failure === undefined
           ? null
           : h(
             "p",
             { class: "blocker small" },
-            failure?.title ?? "",
-            error.code === null ? "" : ` (Binance ${error.code})`,
-            failure?.fix === undefined ? null : h("span", { class: "fix" }, h("br"), `Fix: ${failure.fix}`)
+            failure.title,
+            failure.code === undefined ? "" : ` (Binance ${failure.code})`,
+            failure.fix === undefined ? null : h("span", { class: "fix" }, h("br"), `Fix: ${failure.fix}`)
           )
       )
     })
@@ -92,7 +89,7 @@ export const renderPanel = (actions: PanelActions) => {
         nothing
           ? h("p", { class: "ok" }, "Already set: nothing needs to change, so nothing will be sent.")
           : h("p", { class: "small" }, `Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`),
-        nothing ? null : stepList(plan, null),
+        nothing ? null : stepList(plan, panel.blockers, null),
         ...notes.map((n) => h("p", { class: "small" }, n)),
         nothing
           ? null
@@ -124,7 +121,7 @@ export const renderPanel = (actions: PanelActions) => {
     )
     return
   }
-  const children: Array<Node> = [title, stepList(panel.plan, panel)]
+  const children: Array<Node> = [title, stepList(panel.plan, [], panel)]
   if (panel.summary === null) {
     children.push(h("p", { class: "muted", role: "status" }, "Applying…"))
   } else {

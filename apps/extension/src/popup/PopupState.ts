@@ -1,19 +1,25 @@
 /** What the popup shows (the selected account, its mode and symbols, the open panel, the last error) and its elements. */
 import type { DesiredState, Plan, ProgressEvent, StepOutcome } from "@marginctl/core/Planner"
 import { byId } from "../Dom.js"
-import type { AccountSummary, Overview, UserErrorData, VaultStatus } from "../Messages.js"
+import type { AccountSummary, BlockerWords, Overview, StepFailed, UserErrorData, VaultStatus } from "../Messages.js"
 
 export type UserError = UserErrorData
 
 export type Panel =
   | { readonly _tag: "Planning"; readonly title: string }
-  | { readonly _tag: "Preview"; readonly title: string; readonly desired: DesiredState; readonly plan: Plan }
+  | {
+    readonly _tag: "Preview"
+    readonly title: string
+    readonly desired: DesiredState
+    readonly plan: Plan
+    readonly blockers: ReadonlyArray<BlockerWords>
+  }
   | {
     readonly _tag: "Applying"
     readonly title: string
     plan: Plan
     readonly outcomes: Map<number, StepOutcome | "running">
-    readonly errors: Map<number, { readonly tag: string; readonly message: string; readonly code: number | null }>
+    readonly failures: Map<number, StepFailed>
     reconciled: Set<number>
     summary: Extract<ProgressEvent, { _tag: "Done" }>["summary"] | null
   }

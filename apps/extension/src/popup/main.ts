@@ -105,7 +105,7 @@ const preview = async (title: string, desired: DesiredState): Promise<void> => {
   const exit = await run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "MakePlan", account, desired })))
   if (state.panel?._tag !== "Planning") return
   if (Exit.isSuccess(exit)) {
-    state.panel = { _tag: "Preview", title, desired, plan: exit.value }
+    state.panel = { _tag: "Preview", title, desired, plan: exit.value.plan, blockers: exit.value.blockers }
     render()
     el.panel.focus()
   } else {
@@ -124,7 +124,7 @@ const confirm = async (panel: Extract<Panel, { _tag: "Preview" }>): Promise<void
     title: panel.title,
     plan: panel.plan,
     outcomes: new Map(),
-    errors: new Map(),
+    failures: new Map(),
     reconciled: new Set(),
     summary: null
   }
@@ -142,7 +142,9 @@ const confirm = async (panel: Extract<Panel, { _tag: "Preview" }>): Promise<void
       case "StepFinished":
         applying.outcomes.set(message.index, message.outcome)
         if (message.reconciled === true) applying.reconciled.add(message.index)
-        if (message.error !== undefined) applying.errors.set(message.index, message.error)
+        break
+      case "StepFailed":
+        applying.failures.set(message.index, message)
         break
       case "Done":
         applying.summary = message.summary

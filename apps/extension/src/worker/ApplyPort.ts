@@ -1,6 +1,7 @@
 /**
  * Applies over a port named "apply": the page posts one `ApplyRequest`; the worker posts
- * `ApplyStarted`, the core's progress events and `Done`, or `ApplyFailed`. The apply runs on in the
+ * `ApplyStarted`, the core's progress events (a failed step's words in `StepFailed` before its
+ * `StepFinished`) and `Done`, or `ApplyFailed`. The apply runs on in the
  * worker when the page closes (it would otherwise stop half-way); posting simply stops.
  */
 import * as Effect from "effect/Effect"
@@ -10,6 +11,7 @@ import { Backends } from "../Backends.js"
 import { APPLY_PORT, ApplyMessage, ApplyRequest } from "../Messages.js"
 import { plainly } from "../Plainly.js"
 import { internal, toData } from "../UserErrors.js"
+import { stepFailed } from "../Vocabulary.js"
 
 const encodeApplyMessage = Schema.encodeSync(ApplyMessage)
 const decodeApplyRequest = Schema.decodeUnknown(ApplyRequest)
@@ -38,7 +40,13 @@ export const onConnect = (
     const run = Effect.gen(function*() {
       const input = yield* Effect.mapError(decodeApplyRequest(raw), () => internal("The apply request could not be read."))
       const backend = yield* (yield* Backends).forAccount(input.account)
-      yield* Stream.runForEach(backend.apply(input.plan, input.desired), post)
+      let plan = input.plan
+      yield* Stream.runForEach(backend.apply(input.plan, input.desired), (message) => {
+        if (message._tag === "ApplyStarted") plan = message.plan
+        return message._tag === "StepFinished" && message.error !== undefined
+          ? Effect.zipRight(post(stepFailed(plan, message.index, message.error)), post(message))
+          : post(message)
+      })
     })
     fork(
       plainly(run, internal("An unexpected error stopped the operation.")).pipe(

@@ -13,6 +13,7 @@ import { Answer, type PopupState, Request, Success } from "../Messages.js"
 import { plainly } from "../Plainly.js"
 import { fromAccounts, fromVault, internal, toData, type UserError } from "../UserErrors.js"
 import { Vault } from "../Vault.js"
+import { planBlockers } from "../Vocabulary.js"
 
 const dispatch = (request: Request): Effect.Effect<unknown, UserError, AccountStore | Vault | Backends> =>
   Effect.gen(function*() {
@@ -39,7 +40,8 @@ const dispatch = (request: Request): Effect.Effect<unknown, UserError, AccountSt
       case "GetOverview":
         return yield* Effect.flatMap(backends.forAccount(request.account), (b) => b.overview)
       case "MakePlan":
-        return yield* Effect.flatMap(backends.forAccount(request.account), (b) => b.plan(request.desired))
+        return yield* Effect.flatMap(backends.forAccount(request.account), (b) =>
+          Effect.map(b.plan(request.desired), (plan) => ({ plan, blockers: planBlockers(plan) })))
     }
   })
 
