@@ -5,8 +5,8 @@
  * stopped. The contract's client reads a text body whole, so the stream is read here with the same
  * HttpClient (base URL and bearer token) and parsed by `@effect/experimental`'s SSE parser.
  *
- * A stream cut before `Done` is opened again (the replay's events already seen are skipped) a few
- * times before the job counts as lost.
+ * A stream cut before `Done` is opened again, a second apart (the replay's events already seen are
+ * skipped), until 4 reconnections in a row bring nothing new: then the job counts as lost.
  */
 import * as Sse from "@effect/experimental/Sse"
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -24,11 +24,10 @@ const decodeJobEvent = Schema.decode(Schema.parseJson(JobEvent))
 /** What the events endpoint answers instead of a stream (its status says which). */
 const decodeRefusal = HttpClientResponse.schemaBodyJson(Schema.Union(Unauthenticated, ...AccountErrors))
 
-/** Reconnections after a cut stream: 4 more tries, 0.5 s, 1 s, 2 s, 4 s apart. */
-const reconnect = Schedule.exponential("500 millis").pipe(
-  Schedule.intersect(Schedule.recurs(4)),
-  Schedule.whileInput((e: GatewayFailure) => e._tag === "JobProgressLost" || e._tag === "RequestError")
-)
+/** Reconnections in a row that brought no new event before the job counts as lost (1 s apart). */
+const RECONNECTS = 4
+
+const retryable = (e: GatewayFailure) => e._tag === "JobProgressLost" || e._tag === "RequestError"
 
 /**
  * The progress events of job `jobId` from `link` (relative to the client's base URL), ending with
@@ -38,6 +37,9 @@ export const follow = (client: HttpClient.HttpClient, jobId: string, link: strin
   Stream.suspend(() => {
     let seen = 0
     let done = false
+    // Counted here rather than by the schedule: `Stream.retry` resets its schedule whenever the
+    // replay passes an element, and a replay of events already seen is no progress.
+    let idle = 0
     const response = Effect.flatMap(
       client.get(link, { headers: { accept: "text/event-stream" } }),
       (r) => (r.status >= 200 && r.status < 300 ? Effect.succeed(r) : Effect.flatMap(decodeRefusal(r), Effect.fail))
@@ -54,11 +56,12 @@ export const follow = (client: HttpClient.HttpClient, jobId: string, link: strin
       Stream.filter((e) => e.seq > seen),
       Stream.map((e) => {
         seen = e.seq
+        idle = 0
         done = e.event._tag === "Done"
         return e.event
       }),
       Stream.takeUntil((e) => e._tag === "Done"),
       Stream.concat(Stream.suspend(() => (done ? Stream.empty : Stream.fail(new JobProgressLost({ jobId })))))
     )
-    return Stream.retry(once, reconnect)
+    return Stream.retry(once, Schedule.spaced("1 second").pipe(Schedule.whileInput((e: GatewayFailure) => retryable(e) && ++idle <= RECONNECTS)))
   })
