@@ -8,7 +8,8 @@
  * service worker, `options` options.html, `popup` popup.html. Shared chunks of one multi-entry build
  * are tree-shaken for all entries together, so each context would load the others' share of Effect
  * (the worker's HTTP client and core, the options page's forms) too: on its own the popup stays
- * within its 60 KB (gzip) budget and the worker loads only what it runs.
+ * within its 60 KB (gzip) budget and the worker loads only what it runs (each pass carries its own
+ * copy of the Effect runtime, so the extension as a whole ships more JavaScript).
  */
 import { resolve } from "node:path"
 import { defineConfig, type BuildEnvironmentOptions } from "vite"
