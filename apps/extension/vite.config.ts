@@ -4,10 +4,12 @@
  * it) and public/ (manifest.json, icons) copied as is, except that dist/manifest.json gets its `version`
  * from package.json (manifest.config.ts).
  *
- * Two passes (Vite environments, built in order by `vite build`): `pages` builds options.html and the
- * worker; `popup` builds popup.html alone. Shared chunks of one multi-entry build are tree-shaken for
- * all entries together, so the popup would load the worker's share of Effect (Schema classes, layers,
- * HTTP) too; on its own the popup stays within its 60 KB (gzip) budget.
+ * One pass per context (Vite environments, built in order by `vite build`): `worker` builds the
+ * service worker, `options` options.html, `popup` popup.html. Shared chunks of one multi-entry build
+ * are tree-shaken for all entries together, so each context would load the others' share of Effect
+ * (the worker's HTTP client and core, the options page's forms) too: on its own the popup stays
+ * within its 60 KB (gzip) budget and the worker loads only what it runs (each pass carries its own
+ * copy of the Effect runtime, so the extension as a whole ships more JavaScript).
  */
 import { resolve } from "node:path"
 import { defineConfig, type BuildEnvironmentOptions } from "vite"
@@ -39,9 +41,13 @@ export default defineConfig({
   publicDir: "public",
   plugins: [manifestVersion(root)],
   environments: {
-    pages: {
+    worker: {
       consumer: "client",
-      build: common({ options: resolve(root, "options.html"), background: resolve(root, "src/background.ts") }, true)
+      build: common({ background: resolve(root, "src/background.ts") }, true)
+    },
+    options: {
+      consumer: "client",
+      build: common({ options: resolve(root, "options.html") }, false)
     },
     popup: {
       consumer: "client",
@@ -50,7 +56,8 @@ export default defineConfig({
   },
   builder: {
     buildApp: async (builder) => {
-      await builder.build(builder.environments.pages!)
+      await builder.build(builder.environments.worker!)
+      await builder.build(builder.environments.options!)
       await builder.build(builder.environments.popup!)
     }
   }

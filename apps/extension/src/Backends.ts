@@ -80,7 +80,7 @@ export class Backends extends Effect.Service<Backends>()("@marginctl/extension/B
         return backend
       }))
 
-    return { forAccount, dropAll } as const
+    return { forAccount } as const
   }),
   dependencies: [AccountStore.Default]
 }) {}

@@ -85,6 +85,14 @@ export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, Ge
 export type Request = typeof Request.Type
 export type RequestTag = Request["_tag"]
 
+/** A step's blocker in the extension's words (the worker words it: the popup does not carry the core's words). */
+export const BlockerWords = Schema.Struct({ step: Schema.Number, what: Schema.String, fix: Schema.String })
+export type BlockerWords = typeof BlockerWords.Type
+
+/** A plan and its blockers in words. */
+export const PlanPreview = Schema.Struct({ plan: Plan, blockers: Schema.Array(BlockerWords) })
+export type PlanPreview = typeof PlanPreview.Type
+
 /** What each request answers with when it succeeds. */
 export const Success = {
   GetState: PopupState,
@@ -92,7 +100,7 @@ export const Success = {
   Unlock: Schema.Null,
   GetMode: Schema.Boolean,
   GetOverview: Overview,
-  MakePlan: Plan
+  MakePlan: PlanPreview
 } as const
 export type Success<T extends RequestTag> = (typeof Success)[T]["Type"]
 
@@ -113,9 +121,18 @@ export type ApplyRequest = typeof ApplyRequest.Type
 export const ApplyStarted = Schema.TaggedStruct("ApplyStarted", { plan: Plan })
 export type ApplyStarted = typeof ApplyStarted.Type
 
+/** A step that failed, in words: posted right before the step's `StepFinished`. */
+export const StepFailed = Schema.TaggedStruct("StepFailed", {
+  index: Schema.Number,
+  title: Schema.String,
+  fix: Schema.optional(Schema.String),
+  code: Schema.optional(Schema.Number)
+})
+export type StepFailed = typeof StepFailed.Type
+
 export const ApplyFailed = Schema.TaggedStruct("ApplyFailed", { error: UserErrorData })
 export type ApplyFailed = typeof ApplyFailed.Type
 
-/** What the worker posts while applying: `ApplyStarted`, progress events, then `Done` or `ApplyFailed`. */
-export const ApplyMessage = Schema.Union(ApplyStarted, ProgressEvent, ApplyFailed)
+/** What the worker posts while applying: `ApplyStarted`, progress events (`StepFailed` before a failed step's `StepFinished`), then `Done` or `ApplyFailed`. */
+export const ApplyMessage = Schema.Union(ApplyStarted, ProgressEvent, StepFailed, ApplyFailed)
 export type ApplyMessage = typeof ApplyMessage.Type

@@ -4,6 +4,8 @@
  * from the core (`Explain`).
  */
 import * as Explain from "@marginctl/core/Explain"
+import type { Plan, StepError } from "@marginctl/core/Planner"
+import type { BlockerWords, StepFailed } from "./Messages.js"
 
 export const vocabulary: Explain.Vocabulary = {
   actions: {
@@ -32,4 +34,21 @@ export const explain = (subject: Explain.Subject, context: Explain.Context = {})
 export const blockerText = (b: Parameters<typeof Explain.explainBlocker>[0]) => {
   const { fix, what } = Explain.explainBlocker(b, vocabulary)
   return { what: `${what} (Binance ${b.code}).`, fix: `Fix: ${Explain.sentence(fix)}` }
+}
+
+/** Every blocker of a plan, in words, with its step's index. */
+export const planBlockers = (plan: Plan): Array<BlockerWords> =>
+  plan.steps.flatMap((step) => step.blockers.map((b) => ({ step: step.index, ...blockerText(b) })))
+
+/** Step `index` of `plan` failed with `error`: what happened and the fix, as the popup shows it. */
+export const stepFailed = (plan: Plan, index: number, error: StepError): StepFailed => {
+  const step = plan.steps.find((s) => s.index === index)
+  const x = explain({ _tag: error.tag, code: error.code, ...(step?._tag === "SetMarginType" ? { symbol: step.symbol } : {}) })
+  return {
+    _tag: "StepFailed",
+    index,
+    title: x.title,
+    ...(x.fix === undefined ? {} : { fix: x.fix }),
+    ...(error.code === null ? {} : { code: error.code })
+  }
 }

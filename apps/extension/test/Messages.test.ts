@@ -3,11 +3,10 @@ import { ExecutionUnknown, InvalidSignature, MarginTypeBlocked, Transport } from
 import type * as Planner from "@marginctl/core/Planner"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { fromGateway } from "../src/GatewayBackend.js"
-import { Answer, ApplyMessage, Request, Success } from "../src/Messages.js"
-import { summaryText } from "../src/popup/texts.js"
+import { Answer, ApplyMessage, PlanPreview, Request, Success } from "../src/Messages.js"
+import { summaryText } from "../src/popup/ApplyWords.js"
 import { fromBinance, internal, toData } from "../src/UserErrors.js"
-import { blockerText } from "../src/Vocabulary.js"
+import { blockerText, planBlockers, stepFailed } from "../src/Vocabulary.js"
 
 describe("Messages", () => {
   it("decodes what pages send and refuses anything else", () => {
@@ -69,22 +68,35 @@ describe("errors in plain words", () => {
     assert.deepStrictEqual(blocker, { what: "Multi-Assets Mode is on (Binance -4168).", fix: "Fix: Turn Multi-Assets off first." })
   })
 
-  it("maps the gateway's errors", () => {
-    assert.include(fromGateway({ _tag: "Unauthenticated" }, "gw:8080", "main"), { kind: "auth" })
-    assert.include(fromGateway({ _tag: "Forbidden", reason: "scope", message: "needs write" } as never, "gw", "main"), {
-      kind: "auth",
-      title: "The token may not do this"
+  it("words a plan's blockers and a failed step in the worker, for the popup", () => {
+    const b = { code: -4168, reason: "multi-assets" as const, symbol: "BTCUSDT" as never, text: "Multi-Assets Mode is on", fix: "turn Multi-Assets off first" }
+    const plan = Schema.decodeUnknownSync(PlanPreview.fields.plan)({
+      steps: [{
+        _tag: "SetMarginType",
+        index: 1,
+        title: "Set BTCUSDT from CROSSED to ISOLATED",
+        weight: 1,
+        blockers: [b],
+        dependsOn: [],
+        symbol: "BTCUSDT",
+        from: "CROSSED",
+        to: "ISOLATED",
+        reason: "requested"
+      }],
+      readWeight: 5,
+      applyWeight: 1,
+      blocked: true,
+      unchanged: [],
+      multiAssetsUnchanged: true,
+      multiAssets: { before: true, after: true }
     })
-    const blocked = fromGateway({ _tag: "BlockedByRule", code: -4047, reason: "open-orders", symbol: "ETHUSDT", message: "m", fix: "cancel (DELETE …)" } as never, "gw", "main")
-    assert.include(blocked, { kind: "blocked", code: -4047, title: "Binance refused to change ETHUSDT" })
-    // In the popup's own words, not the gateway's.
-    assert.include(blocked.fix, "ETHUSDT has open orders")
-    assert.notInclude(blocked.fix, "DELETE")
-    assert.include(fromGateway({ _tag: "RateLimited", source: "banned", retryAfterSeconds: 30, message: "m" } as never, "gw", "main"), {
-      kind: "limit",
-      title: "Binance has blocked this IP address for a while"
-    })
-    assert.include(fromGateway({ _tag: "RequestError" }, "gw:8080", "main"), { title: "Could not reach the gateway at gw:8080" })
+    assert.deepStrictEqual(planBlockers(plan), [{ step: 1, ...blockerText(b) }])
+    const failed = stepFailed(plan, 1, { tag: "MarginTypeBlocked", message: "m", code: -4168 })
+    assert.include(failed, { _tag: "StepFailed", index: 1, code: -4168 })
+    assert.include(failed.title, "BTCUSDT")
+    assert.isString(failed.fix)
+    const message: ApplyMessage = failed
+    assert.deepStrictEqual(Schema.decodeUnknownSync(ApplyMessage)(Schema.encodeSync(ApplyMessage)(message)), failed)
   })
 
   it("summarises an apply", () => {

@@ -230,7 +230,8 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await error.waitFor({ timeout: 20_000 })
     const text = (await error.textContent()) ?? ""
     expect(text).toContain("Could not reach 127.0.0.1:9")
-    expect(text).toContain("Check your network connection")
+    // The fix in the core's words (Explain) with the extension's vocabulary.
+    expect(text).toContain("check the network and the account's environment or URL in the options page")
     expect(text).not.toMatch(/\bat\s+\S+\s*\(|Error:|stack|fiber/i)
     await screenshot(popup, "09-unreachable")
   })

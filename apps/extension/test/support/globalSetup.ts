@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs"
 import { join, resolve } from "node:path"
 
 const app = resolve(import.meta.dirname, "../..")
-// popup.html is written last (the popup pass runs after the pages pass).
+// popup.html is written last (the popup pass runs after the worker and options passes).
 const stamp = join(app, "dist", "popup.html")
 
 const newest = (path: string): number => {

@@ -1,0 +1,116 @@
+/**
+ * The popup's page: the account picker, the passphrase form, Multi-Assets Mode, the symbols that
+ * matter (or those matching the search) with a switch each, the last error, and the panel.
+ */
+import type { SymbolId } from "@marginctl/core/Domain"
+import type { DesiredState } from "@marginctl/core/Planner"
+import { h, show } from "../Dom.js"
+import type { SymbolRow } from "../Messages.js"
+import { type PanelActions, renderPanel } from "./PlanPanel.js"
+import { el, state } from "./PopupState.js"
+
+export interface ViewActions extends PanelActions {
+  /** Reads the selected account again (after a failed read). */
+  readonly retry: () => void
+  readonly preview: (title: string, desired: DesiredState) => void
+}
+
+/** The page's renderers, wired to the popup's actions. */
+export const makeView = (actions: ViewActions) => {
+  const renderError = () => {
+    el.errors.replaceChildren()
+    const e = state.error
+    if (e === null) return
+    el.errors.append(
+      h(
+        "div",
+        { class: "error", role: "alert", "data-testid": "error-message", "data-kind": e.kind },
+        h("strong", {}, e.title),
+        h("p", {}, e.detail, e.code === undefined ? "" : ` (Binance ${e.code})`),
+        e.fix === undefined ? null : h("p", { class: "fix" }, e.fix),
+        state.readFailed && e.kind !== "locked"
+          ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: actions.retry }, "Try again"))
+          : null
+      )
+    )
+  }
+
+  const relevant = (s: SymbolRow): boolean => s.positionAmt !== 0 || s.openOrders > 0 || s.marginType === "ISOLATED"
+
+  const visibleRows = (): ReadonlyArray<SymbolRow> => {
+    const all = state.overview?.symbols ?? []
+    const query = el.search.value.trim().toUpperCase()
+    if (query === "") return all.filter(relevant)
+    return all.filter((s) => s.symbol.includes(query)).slice(0, 30)
+  }
+
+  const renderRows = () => {
+    const overview = state.overview
+    const query = el.search.value.trim()
+    if (overview === null) {
+      el.rows.replaceChildren()
+      el.rowsNote.textContent = state.selected === null ? "" : state.readFailed ? "Not available." : "Reading margin types…"
+      return
+    }
+    const rows = visibleRows()
+    el.rowsNote.textContent = query !== ""
+      ? rows.length === 0 ? `No symbol matches “${query}”.` : `${rows.length} matching ${rows.length === 1 ? "symbol" : "symbols"}.`
+      : rows.length === 0
+      ? "No positions, open orders or isolated symbols. Search to change another symbol."
+      : "Symbols with positions, open orders or isolated margin:"
+    const busy = state.panel !== null
+    el.rows.replaceChildren(
+      ...rows.map((s) => {
+        const target = s.marginType === "ISOLATED" ? "CROSSED" : "ISOLATED"
+        const notes = [
+          s.positionAmt !== 0 ? `position ${s.positionAmt}` : "",
+          s.openOrders > 0 ? `${s.openOrders} open ${s.openOrders === 1 ? "order" : "orders"}` : ""
+        ].filter((n) => n !== "").join(" · ")
+        return h(
+          "li",
+          { class: "row", "data-testid": "margin-type-row", "data-symbol": s.symbol, "data-margin-type": s.marginType },
+          h("span", { class: "sym" }, s.symbol),
+          h("span", { class: `badge ${s.marginType === "ISOLATED" ? "isolated" : "crossed"}` }, s.marginType),
+          h("span", { class: "notes small muted" }, notes),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              // The accessible name starts with the visible word (WCAG 2.5.3).
+              "aria-label": `${target === "ISOLATED" ? "Isolate" : "Cross"} ${s.symbol}`,
+              title: `Set ${s.symbol} to ${target}`,
+              disabled: busy,
+              onclick: () => actions.preview(`Set ${s.symbol} to ${target}`, { marginTypes: { symbols: [{ symbol: s.symbol as SymbolId, marginType: target }] } })
+            },
+            target === "ISOLATED" ? "Isolate" : "Cross"
+          )
+        )
+      })
+    )
+  }
+
+  const render = () => {
+    const { accounts, selected, vault } = state
+    el.account.replaceChildren(
+      ...accounts.map((a) => h("option", { value: a.id, selected: a.id === selected }, `${a.name} · ${a.where}`))
+    )
+    el.account.disabled = accounts.length < 2 || (state.panel !== null && state.panel._tag === "Applying" && state.panel.summary === null)
+    el.status.textContent = state.status
+    show(el.status, state.status !== "")
+    renderError()
+    show(el.setup, accounts.length === 0 || vault === "missing")
+    const locked = accounts.length > 0 && vault === "locked"
+    show(el.unlock, locked)
+    const ready = accounts.length > 0 && vault === "unlocked" && selected !== null
+    show(el.view, ready)
+    el.maState.textContent = state.mode === null ? "…" : state.mode ? "on" : "off"
+    el.maState.dataset.state = state.mode === null ? "unknown" : state.mode ? "on" : "off"
+    el.maToggle.disabled = state.mode === null || state.panel !== null
+    el.maToggle.textContent = state.mode === null ? "Turn on or off" : state.mode ? "Turn off" : "Turn on"
+    renderRows()
+    renderPanel(actions)
+  }
+
+  return { render, renderRows }
+}
