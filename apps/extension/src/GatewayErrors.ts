@@ -17,6 +17,7 @@ import type {
   OutcomeUnknown,
   PayloadTooLarge,
   RateLimited,
+  StoreUnavailable,
   Unauthenticated,
   UpstreamError
 } from "@marginctl/gateway-api/Errors"
@@ -44,6 +45,7 @@ export type GatewayFailure =
   | PayloadTooLarge
   | UpstreamError
   | OutcomeUnknown
+  | StoreUnavailable
   | JobInterrupted
   | JobProgressLost
   | HttpClientError.HttpClientError
@@ -102,6 +104,13 @@ export const worded = (host: string, account: string) => <A>(effect: Effect.Effe
       })),
     UpstreamError: (e) => fail(explain({ _tag: e.tag, code: e.code, msg: e.message })),
     OutcomeUnknown: (e) => fail(explain({ _tag: "ExecutionUnknown", code: e.code, msg: e.message })),
+    StoreUnavailable: (e) =>
+      fail({
+        kind: "network",
+        title: "The gateway cannot record changes right now",
+        detail: "Its audit and job store is not answering, so it sends nothing to Binance.",
+        fix: `Try again in ${e.retryAfterSeconds} seconds.`
+      }),
     JobInterrupted: (e) =>
       fail({
         kind: "unknown-outcome",

@@ -10,6 +10,7 @@ import {
   NotFound,
   OutcomeUnknown,
   RateLimited,
+  StoreUnavailable,
   Unauthenticated
 } from "@marginctl/gateway-api/Errors"
 import * as Effect from "effect/Effect"
@@ -32,6 +33,10 @@ describe("GatewayErrors", () => {
     assert.include(word(new InvalidRequest({ field: "body.desired", message: "expected a desired state" })), {
       kind: "input",
       detail: "body.desired: expected a desired state"
+    })
+    assert.include(word(new StoreUnavailable({ retryAfterSeconds: 5, message: "store down" })), {
+      kind: "network",
+      fix: "Try again in 5 seconds."
     })
     const blocked = word(new BlockedByRule({ code: -4047, reason: "open-orders", symbol: "ETHUSDT", message: "m", fix: "cancel (DELETE …)" }))
     assert.include(blocked, { kind: "blocked", code: -4047, title: "Binance refused to change ETHUSDT" })
