@@ -32,6 +32,13 @@ const limitedThenOk = (times: number, limited = () => error(429, -1003, TOO_MANY
 
 const upstream = { code: null, msg: "x", endpoint: "GET /x" }
 
+/**
+ * Lets real time pass until `done` holds: signing and the scripted answers are real promises, so a
+ * TestClock step taken before the call has reached the point under test would be lost.
+ */
+const settled = (done: () => boolean) =>
+  Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 2))).pipe(Effect.repeat({ until: done }))
+
 describe("RetryPolicy", () => {
   it("sends again only what certainly did not execute", () => {
     const unavailable = new ServiceUnavailable({ ...upstream, status: 503, reason: "unavailable" })
@@ -68,6 +75,7 @@ describe("RetryPolicy", () => {
     const capture = Logger.replace(Logger.defaultLogger, Logger.make((o) => void logged.push(`${o.logLevel.label} ${String(o.message)}`)))
     return Effect.gen(function*() {
       const fiber = yield* Effect.fork((yield* MarginClient).getMultiAssetsMode())
+      yield* settled(() => logged.some((l) => l.startsWith("WARN")))
       yield* TestClock.adjust("6 seconds")
       assert.strictEqual(sent(seen), 1)
       yield* TestClock.adjust("1 second")
@@ -83,7 +91,10 @@ describe("RetryPolicy", () => {
     const { seen, layer } = limitedThenOk(10)
     return Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip((yield* MarginClient).getMultiAssetsMode()))
-      yield* TestClock.adjust("30 seconds")
+      // A second of the budget's pause at a time, until the call has given up.
+      yield* Effect.repeat(Effect.zipRight(TestClock.adjust("1 second"), settled(() => true)), {
+        until: () => fiber.unsafePoll() !== null
+      })
       assert.strictEqual((yield* Fiber.join(fiber))._tag, "RateLimited")
       assert.strictEqual(sent(seen), 3)
     }).pipe(Effect.provide(clientLayer(layer, { retry: { onRateLimited: "wait", rateLimitRetries: 2 } })))
