@@ -227,7 +227,6 @@ describe("gateway API (in process)", () => {
       method: "OPTIONS",
       headers: { origin: "https://evil.example", "access-control-request-method": "PUT" }
     })
-    expect(denied.status).toBe(403)
     expect(denied.headers.get("access-control-allow-origin")).toBeNull()
   })
 
