@@ -5,7 +5,7 @@
  * HttpApi answers about a sixth of a bare node:http server, a bare Effect HttpServer about half, the
  * bar is 60 %. It is built from the same pieces as the API: the routes, path schema and success
  * schema of the contract's endpoints, the same token check and access rule (`makeVerifier`,
- * `makeAccess`), the same cache entries and answer (`answer` of the handlers), the same headers
+ * `checkAccess`), the same cache entries and answer (`answer` of the handlers), the same headers
  * and metrics. Anything else (no or bad token, another route or a query, a cold or stale entry, a
  * CORS request) falls through to the Effect app, which answers or explains.
  */
@@ -13,17 +13,15 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Caller } from "@marginctl/gateway-api/Auth"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "./Accounts.js"
 import { GatewayConfig } from "./Config.js"
-import { makeVerifier } from "./handlers/Auth.js"
-import { makeAccess } from "./handlers/common.js"
+import { checkAccess, makeVerifier } from "./handlers/Auth.js"
 import * as MarginTypes from "./handlers/MarginTypes.js"
 import * as MultiAssets from "./handlers/MultiAssets.js"
 import { RESPONSE_HEADERS } from "./Http.js"
@@ -68,7 +66,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
   HotPath,
   Effect.gen(function*() {
     const config = yield* GatewayConfig
-    const access = makeAccess(yield* Accounts)
+    const accounts = yield* Accounts
     const cache = yield* ReadCache
     const metrics = yield* Metrics
     const verify = makeVerifier(config.tokens)
@@ -91,11 +89,11 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
         if (path === undefined) continue
         const caller = verify(auth.slice(7))
         if (caller === undefined) return false
-        const account = Effect.runSyncExit(Effect.provideService(access("read", path.account), Caller, caller))
-        if (Exit.isFailure(account)) return false
-        const cached = cache.peek(r.key(account.value.name), Date.now())
+        const account = checkAccess(accounts, caller, "read", path.account)
+        if (Either.isLeft(account)) return false
+        const cached = cache.peek(r.key(account.right.name), Date.now())
         if (cached === undefined) return false
-        const body = JSON.stringify(r.encode(r.answer(account.value.name, cached as Cached<never>)))
+        const body = JSON.stringify(r.encode(r.answer(account.right.name, cached as Cached<never>)))
         res.writeHead(200, {
           "content-type": "application/json",
           ...RESPONSE_HEADERS,
