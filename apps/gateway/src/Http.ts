@@ -15,8 +15,11 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import { flow } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { GatewayConfig } from "./Config.js"
@@ -81,6 +84,21 @@ const measured = (metrics: MetricsShape) => (app: HttpApp.Default): HttpApp.Defa
       app
     )
   })
+
+/**
+ * The level of the line of Effect's request logger (`HttpMiddleware.logger`, which logs at the
+ * fiber's level once the app is done): debug for reads answered below 500, warning for any 5xx,
+ * info for the rest.
+ */
+const logLevels = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) =>
+    Effect.onExit(app, (exit) => {
+      const status = Exit.isSuccess(exit) ? exit.value.status : HttpServerError.causeResponseStripped(exit.cause)[0].status
+      return FiberRef.set(
+        FiberRef.currentLogLevel,
+        status >= 500 ? LogLevel.Warning : req.method === "GET" || req.method === "HEAD" ? LogLevel.Debug : LogLevel.Info
+      )
+    }))
 
 const payloadTooLarge = (limit: number) =>
   HttpServerResponse.unsafeJson(
@@ -166,7 +184,7 @@ export const serve = Layer.unwrapEffect(
     const config = yield* GatewayConfig
     const metrics = yield* Metrics
     const origins = new Set(config.corsOrigins)
-    return HttpApiBuilder.serve(flow(jsonBodies(config.bodyLimitBytes), HttpMiddleware.logger, measured(metrics))).pipe(
+    return HttpApiBuilder.serve(flow(jsonBodies(config.bodyLimitBytes), logLevels, HttpMiddleware.logger, measured(metrics))).pipe(
       Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
       Layer.provide(HttpApiBuilder.middlewareCors({
