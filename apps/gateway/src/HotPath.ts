@@ -24,7 +24,7 @@ import { GatewayConfig } from "./Config.js"
 import { checkAccess, makeVerifier } from "./handlers/Auth.js"
 import * as MarginTypes from "./handlers/MarginTypes.js"
 import * as MultiAssets from "./handlers/MultiAssets.js"
-import { RESPONSE_HEADERS } from "./Http.js"
+import { fits, RESPONSE_HEADERS } from "./Http.js"
 import { Metrics } from "./Metrics.js"
 import { type Cached, keys, ReadCache } from "./ReadCache.js"
 
@@ -46,18 +46,16 @@ const READS: ReadonlyArray<{
   { endpoint: endpoint("marginTypes", "list"), key: keys.marginTypes, answer: MarginTypes.answer }
 ]
 
-/** A matcher of an endpoint's path template (`/v1/accounts/:account/…`): its parameters, decoded by its schema. */
+/** A matcher of an endpoint's path: its parameters, decoded by its path schema. */
 const pathMatcher = (e: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps) => {
   const template = e.path.split("/")
   const decode = Schema.decodeUnknownOption(Option.getOrThrow(e.pathSchema) as Schema.Schema<{ readonly account: string }>)
-  return (segments: ReadonlyArray<string>): { readonly account: string } | undefined => {
-    if (segments.length !== template.length) return undefined
+  return (parts: ReadonlyArray<string>): { readonly account: string } | undefined => {
+    if (!fits(template, parts)) return undefined
     const params: Record<string, string> = {}
-    for (let i = 0; i < template.length; i++) {
-      const t = template[i]!
-      if (t.startsWith(":")) params[t.slice(1)] = segments[i]!
-      else if (t !== segments[i]) return undefined
-    }
+    template.forEach((t, i) => {
+      if (t.startsWith(":")) params[t.slice(1)] = parts[i]!
+    })
     return Option.getOrUndefined(decode(params))
   }
 }

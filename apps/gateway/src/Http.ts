@@ -4,6 +4,7 @@
  * middleware, and request metrics and security headers.
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
@@ -32,21 +33,22 @@ import * as MarginTypesHandlers from "./handlers/MarginTypes.js"
 import * as MultiAssetsHandlers from "./handlers/MultiAssets.js"
 import { Metrics, type MetricsShape } from "./Metrics.js"
 
-/** A route label without ids (low-cardinality metric label). */
+/** The contract's path templates, split at "/" (`:name` segments are parameters). */
+const TEMPLATES: ReadonlyArray<ReadonlyArray<string>> = Object.values(GatewayApi.groups).flatMap((group) =>
+  Object.values((group as unknown as HttpApiGroup.HttpApiGroup.AnyWithProps).endpoints).map((e) => e.path.split("/"))
+)
+
+/** Whether a path split at "/" fits a template. */
+export const fits = (template: ReadonlyArray<string>, parts: ReadonlyArray<string>): boolean =>
+  template.length === parts.length && template.every((t, i) => t === parts[i] || (t.startsWith(":") && parts[i] !== ""))
+
+/** A route label: the template of the contract a URL fits, without ids (a low-cardinality metric label). */
 export const routeOf = (url: string): string => {
   const q = url.indexOf("?")
   const path = q === -1 ? url : url.slice(0, q)
   const parts = path.split("/")
-  if (parts[1] === "v1") {
-    if (parts[2] === "accounts" && parts.length > 3) {
-      parts[3] = ":account"
-      if (parts[4] === "margin-types" && parts.length > 5) parts[5] = ":symbol"
-    } else if (parts[2] === "jobs" && parts.length > 3) {
-      parts[3] = ":id"
-    }
-    return parts.length > 6 ? "other" : parts.join("/")
-  }
-  return ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].includes(path) ? path : "other"
+  const template = TEMPLATES.find((t) => fits(t, parts))
+  return template !== undefined ? template.join("/") : path === "/openapi.json" || path === "/docs" ? path : "other"
 }
 
 /** Headers of every answer of the API (the hot path sends them too). */
@@ -146,7 +148,7 @@ const clientErrors = (limit: number) =>
         ))
       }
       return Effect.succeed(HttpServerResponse.unsafeJson(
-        { _tag: "RouteNotFound", message: `no route ${e.request.method} ${routeOf(e.request.url)}` },
+        { _tag: "RouteNotFound", message: `no route ${e.request.method} ${e.request.url.split("?")[0]!.slice(0, 200)}` },
         { status: 404 }
       ))
     }
