@@ -1,15 +1,11 @@
 /**
- * The hot path: a fresh cache entry of a cached read (`GET multi-assets`, `GET margin-types` without
- * a query) answered by the node:http listener before the request enters the Effect runtime. It is
- * kept because the benchmark (bench/gateway-load.mjs) needs it: a fiber per request through the
- * HttpApi answers about a sixth of a bare node:http server, a bare Effect HttpServer about half, the
- * bar is 60 %. It is built from the same pieces as the API: the routes, path schema and success
- * schema of the contract's endpoints, the same token check and access rule (`makeVerifier`,
- * `checkAccess`), the same cache entries and answer (`answer` of the handlers), the same headers
- * and metrics. Anything else (no or bad token, another route or a query, a cold or stale entry, a
- * CORS request) falls through to the Effect app, which answers or explains.
+ * The hot path: a fresh cache entry of `GET multi-assets` or `GET margin-types` (no query) answered
+ * by the node:http listener before the Effect runtime, because the benchmark needs it (through the
+ * HttpApi, a fiber per request serves a sixth of a bare node:http server's reads; the bar is 60 %).
+ * Built from the API's own pieces: the contract's path, path schema and success schema, the token
+ * check and access rule (`makeVerifier`, `checkAccess`), the cache entries and the handlers'
+ * `answer`, the same headers and metrics. Anything else falls through to the Effect app.
  */
-import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -33,32 +29,27 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => boolea
 
 export class HotPath extends Context.Tag("@marginctl/gateway/HotPath")<HotPath, NodeListener>() {}
 
-const endpoint = (group: string, name: string) =>
-  (GatewayApi.groups[group] as unknown as HttpApiGroup.HttpApiGroup.AnyWithProps).endpoints[name]!
-
-/** The cached reads served here: an endpoint of the contract, its cache key and its answer. */
-const READS: ReadonlyArray<{
-  readonly endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
-  readonly key: (account: string) => string
-  readonly answer: (account: string, read: Cached<never>) => unknown
-}> = [
-  { endpoint: endpoint("multiAssets", "get"), key: keys.multiAssets, answer: MultiAssets.answer },
-  { endpoint: endpoint("marginTypes", "list"), key: keys.marginTypes, answer: MarginTypes.answer }
-]
-
-/** A matcher of an endpoint's path: its parameters, decoded by its path schema. */
-const pathMatcher = (e: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps) => {
+/** A cached read served here: an endpoint of the contract (its path, path and success schemas), its cache key and answer. */
+const read = (group: string, name: string, key: (account: string) => string, answer: (account: string, read: Cached<never>) => unknown) => {
+  const e = (GatewayApi.groups[group] as unknown as HttpApiGroup.HttpApiGroup.AnyWithProps).endpoints[name]!
   const template = e.path.split("/")
+  const params = template.flatMap((t, i) => (t.startsWith(":") ? [[t.slice(1), i] as const] : []))
   const decode = Schema.decodeUnknownOption(Option.getOrThrow(e.pathSchema) as Schema.Schema<{ readonly account: string }>)
-  return (parts: ReadonlyArray<string>): { readonly account: string } | undefined => {
-    if (!fits(template, parts)) return undefined
-    const params: Record<string, string> = {}
-    template.forEach((t, i) => {
-      if (t.startsWith(":")) params[t.slice(1)] = parts[i]!
-    })
-    return Option.getOrUndefined(decode(params))
+  return {
+    route: e.path,
+    key,
+    answer,
+    encode: Schema.encodeSync(e.successSchema as Schema.Schema<unknown, unknown>),
+    /** The path's parameters if it is this endpoint's, decoded by its path schema. */
+    match: (parts: ReadonlyArray<string>) =>
+      fits(template, parts) ? Option.getOrUndefined(decode(Object.fromEntries(params.map(([p, i]) => [p, parts[i]])))) : undefined
   }
 }
+
+const READS = [
+  read("multiAssets", "get", keys.multiAssets, MultiAssets.answer),
+  read("marginTypes", "list", keys.marginTypes, MarginTypes.answer)
+]
 
 export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadCache | Metrics> = Layer.effect(
   HotPath,
@@ -68,12 +59,6 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
     const cache = yield* ReadCache
     const metrics = yield* Metrics
     const verify = makeVerifier(config.tokens)
-    const routes = READS.map((r) => ({
-      ...r,
-      route: r.endpoint.path,
-      match: pathMatcher(r.endpoint),
-      encode: Schema.encodeSync(r.endpoint.successSchema as Schema.Schema<unknown, unknown>)
-    }))
 
     return (req, res) => {
       const t0 = performance.now()
@@ -82,7 +67,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
       if (req.method !== "GET" || url === undefined || url.includes("?") || req.headers.origin !== undefined) return false
       if (auth === undefined || !auth.startsWith("Bearer ")) return false
       const segments = url.split("/")
-      for (const r of routes) {
+      for (const r of READS) {
         const path = r.match(segments)
         if (path === undefined) continue
         const caller = verify(auth.slice(7))
@@ -92,11 +77,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
         const cached = cache.peek(r.key(account.right.name), Date.now())
         if (cached === undefined) return false
         const body = JSON.stringify(r.encode(r.answer(account.right.name, cached as Cached<never>)))
-        res.writeHead(200, {
-          "content-type": "application/json",
-          ...RESPONSE_HEADERS,
-          "content-length": Buffer.byteLength(body)
-        })
+        res.writeHead(200, { "content-type": "application/json", ...RESPONSE_HEADERS, "content-length": Buffer.byteLength(body) })
         res.end(body)
         metrics.cache("hit")
         metrics.request(r.route, "GET", 200, (performance.now() - t0) / 1000)

@@ -44,11 +44,9 @@ export const fits = (template: ReadonlyArray<string>, parts: ReadonlyArray<strin
 
 /** A route label: the template of the contract a URL fits, without ids (a low-cardinality metric label). */
 export const routeOf = (url: string): string => {
-  const q = url.indexOf("?")
-  const path = q === -1 ? url : url.slice(0, q)
+  const path = url.split("?")[0]!
   const parts = path.split("/")
-  const template = TEMPLATES.find((t) => fits(t, parts))
-  return template !== undefined ? template.join("/") : path === "/openapi.json" || path === "/docs" ? path : "other"
+  return TEMPLATES.find((t) => fits(t, parts))?.join("/") ?? (path === "/openapi.json" || path === "/docs" ? path : "other")
 }
 
 /** Headers of every answer of the API (the hot path sends them too). */
@@ -57,18 +55,18 @@ const DOCS_HEADERS = { "x-content-type-options": "nosniff", "x-frame-options": "
 
 /** The path parameter (or "path") of a URL whose percent-encoding is broken, if any. */
 export const badlyEncoded = (url: string): string | undefined => {
-  const q = url.indexOf("?")
-  const parts = (q === -1 ? url : url.slice(0, q)).split("/")
-  const names = routeOf(url).split("/")
-  for (const [i, part] of parts.entries()) {
+  const parts = url.split("?")[0]!.split("/")
+  const i = parts.findIndex((part) => {
     try {
       decodeURIComponent(part)
     } catch {
-      const name = names.length === parts.length ? names[i] : undefined
-      return name !== undefined && name.startsWith(":") ? name.slice(1) : "path"
+      return true
     }
-  }
-  return undefined
+    return false
+  })
+  if (i === -1) return undefined
+  const name = TEMPLATES.find((t) => fits(t, parts))?.[i]
+  return name?.startsWith(":") ? name.slice(1) : "path"
 }
 
 /** Request metrics by route, and the headers every answer carries. */
@@ -87,11 +85,7 @@ const measured = (metrics: MetricsShape) => (app: HttpApp.Default): HttpApp.Defa
     )
   })
 
-/**
- * The level of the line of Effect's request logger (`HttpMiddleware.logger`, which logs at the
- * fiber's level once the app is done): debug for reads answered below 500, warning for any 5xx,
- * info for the rest.
- */
+/** The level of Effect's request log line (logged at the fiber's level): debug for good reads, warning for 5xx. */
 const logLevels = (app: HttpApp.Default): HttpApp.Default =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) =>
     Effect.onExit(app, (exit) => {
@@ -109,10 +103,8 @@ const payloadTooLarge = (limit: number) =>
   )
 
 /**
- * Bodies are JSON (the API would otherwise decode form, multipart or raw bodies into a schema
- * error, or spool multipart files) and at most `bodyLimitBytes`: refused by their declared length,
- * else cut by Effect's `MaxBodySize` while the API reads them (which ends the connection; a read
- * that fails on it is answered 413 by `clientErrors`).
+ * Bodies are JSON (not a form or multipart, which the API would spool) and at most `bodyLimitBytes`:
+ * by their declared length, else by Effect's `MaxBodySize` while the API reads them (413 in `clientErrors`).
  */
 const jsonBodies = (limit: number) => (app: HttpApp.Default): HttpApp.Default =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) => {

@@ -15,6 +15,7 @@ import * as MetricKey from "effect/MetricKey"
 import * as MetricLabel from "effect/MetricLabel"
 import * as MetricRegistry from "effect/MetricRegistry"
 import * as MetricState from "effect/MetricState"
+import * as Option from "effect/Option"
 
 export interface Gauge {
   readonly name: string
@@ -67,45 +68,31 @@ const number = (n: number | bigint) => (n === Infinity ? "+Inf" : String(n))
 
 /** The registry's snapshot in the Prometheus text format (version 0.0.4), one family per name. */
 export const renderSnapshot = (registry: MetricRegistry.MetricRegistry): string => {
-  const families = new Map<string, { type: string; help: string; lines: Array<string> }>()
+  const families = new Map<string, Array<string>>()
   for (const { metricKey: key, metricState: state } of registry.snapshot()) {
+    const type = MetricState.isCounterState(state) ? "counter" : MetricState.isGaugeState(state) ? "gauge" : "histogram"
+    if (!MetricState.isHistogramState(state) && type === "histogram") continue
     const tags = key.tags.map((t) => [t.key, t.value] as const)
-    const type = MetricState.isCounterState(state)
-      ? "counter"
-      : MetricState.isGaugeState(state)
-      ? "gauge"
-      : MetricState.isHistogramState(state)
-      ? "histogram"
-      : undefined
-    if (type === undefined) continue
-    let family = families.get(key.name)
-    if (family === undefined) {
-      families.set(key.name, family = { type, help: key.description._tag === "Some" ? key.description.value : key.name, lines: [] })
+    let lines = families.get(key.name)
+    if (lines === undefined) {
+      families.set(key.name, lines = [`# HELP ${key.name} ${Option.getOrElse(key.description, () => key.name)}`, `# TYPE ${key.name} ${type}`])
     }
     if (MetricState.isHistogramState(state)) {
-      for (const [le, n] of state.buckets) family.lines.push(`${key.name}_bucket${labelText([...tags, ["le", number(le)]])} ${n}`)
-      family.lines.push(`${key.name}_sum${labelText(tags)} ${state.sum}`, `${key.name}_count${labelText(tags)} ${state.count}`)
-    } else if (MetricState.isCounterState(state) || MetricState.isGaugeState(state)) {
-      family.lines.push(`${key.name}${labelText(tags)} ${number(MetricState.isCounterState(state) ? state.count : state.value)}`)
+      for (const [le, n] of state.buckets) lines.push(`${key.name}_bucket${labelText([...tags, ["le", number(le)]])} ${n}`)
+      lines.push(`${key.name}_sum${labelText(tags)} ${state.sum}`, `${key.name}_count${labelText(tags)} ${state.count}`)
+    } else {
+      const value = MetricState.isCounterState(state) ? state.count : (state as MetricState.MetricState.Gauge<number>).value
+      lines.push(`${key.name}${labelText(tags)} ${number(value)}`)
     }
   }
-  const out: Array<string> = []
-  for (const name of [...families.keys()].sort()) {
-    const f = families.get(name)!
-    out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`, ...f.lines)
-  }
-  return out.join("\n") + "\n"
+  return [...families.keys()].sort().flatMap((name) => families.get(name)!).join("\n") + "\n"
 }
 
 export const make = (): MetricsShape => {
   const registry = MetricRegistry.make()
   // Counters a dashboard alerts on are shown from the start, at 0.
-  for (const key of [...Object.values(cacheEvents), ...Object.values(upstreamLimited)]) registry.get(key)
-  const cacheHooks = {
-    hit: registry.get(cacheEvents.hit),
-    miss: registry.get(cacheEvents.miss),
-    coalesced: registry.get(cacheEvents.coalesced)
-  }
+  for (const key of Object.values(upstreamLimited)) registry.get(key)
+  const cacheHooks = { hit: registry.get(cacheEvents.hit), miss: registry.get(cacheEvents.miss), coalesced: registry.get(cacheEvents.coalesced) }
   // A request's hooks, looked up once per route, method and status (the request path is hot).
   const requestHooks = new Map<string, readonly [MetricHook.MetricHook.Counter<number>, MetricHook.MetricHook.Histogram]>()
   const gauges: Array<Gauge> = []

@@ -5,11 +5,9 @@
  * Writes invalidate the keys they changed; a read in flight while its key is invalidated still
  * answers its own waiters but is not kept.
  *
- * Hand-written rather than on Effect's `Cache` (effect 3.x), which keeps neither rule above:
- * its lookup runs in the first reader's fiber (a client hanging up interrupts the read for every
- * waiter) and a lookup that finishes is stored even if its key was invalidated meanwhile (a write
- * would be followed by the value from before it for a whole TTL). It also counts a joined read as a
- * hit, and has no synchronous look-up for the hot path.
+ * Not Effect's `Cache` (3.x): its lookup runs in the first reader's fiber (one hang-up interrupts
+ * every waiter), it keeps a lookup whose key was invalidated meanwhile (stale after a write), counts
+ * a joined read as a hit, and has no synchronous look-up for the hot path.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"

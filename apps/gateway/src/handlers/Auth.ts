@@ -39,24 +39,19 @@ export const makeVerifier = (tokens: GatewayConfigShape["tokens"]) => {
   }
 }
 
-/**
- * The access rule (scope, then the token's accounts, then the account's existence: 403/404),
- * synchronous for the hot path; handlers use it through `makeAccess`.
- */
+/** The access rule (scope, the token's accounts, the account: 403/404); synchronous for the hot path. */
 export const checkAccess = (
   accounts: AccountsShape,
   caller: CallerShape,
   scope: Scope,
   name: string
 ): Either.Either<AccountRuntime, Forbidden | NotFound> => {
-  if (!caller.scopes.includes(scope)) {
-    return Either.left(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` }))
-  }
-  if (!mayAccess(caller, name)) {
-    return Either.left(new Forbidden({ reason: "account", message: `token ${caller.name} may not touch account ${name}` }))
-  }
   const account = accounts.get(name)
-  return account === undefined
+  return !caller.scopes.includes(scope)
+    ? Either.left(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` }))
+    : !mayAccess(caller, name)
+    ? Either.left(new Forbidden({ reason: "account", message: `token ${caller.name} may not touch account ${name}` }))
+    : account === undefined
     ? Either.left(new NotFound({ resource: "account", name, message: `no account named ${name}` }))
     : Either.right(account)
 }

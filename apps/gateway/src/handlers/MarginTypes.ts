@@ -9,11 +9,8 @@ import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess, upstream, upstreamRead } from "./common.js"
 
 /** The answer of `list` from a cached read of all symbols, or of some (the hot path answers with it too). */
-export const answer = <A>(account: string, read: Cached<ReadonlyArray<A>>, entries = read.value) => ({
-  account,
-  marginTypes: entries,
-  ageMs: read.ageMs
-})
+export const answer = <A>(account: string, read: Cached<ReadonlyArray<A>>, entries = read.value) =>
+  ({ account, marginTypes: entries, ageMs: read.ageMs })
 
 export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) =>
   Effect.gen(function*() {

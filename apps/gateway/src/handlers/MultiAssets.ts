@@ -8,11 +8,7 @@ import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess, upstream, upstreamRead } from "./common.js"
 
 /** The answer of `get` from a cached read (the hot path answers with it too). */
-export const answer = (account: string, read: Cached<boolean>) => ({
-  account,
-  multiAssetsMargin: read.value,
-  ageMs: read.ageMs
-})
+export const answer = (account: string, read: Cached<boolean>) => ({ account, multiAssetsMargin: read.value, ageMs: read.ageMs })
 
 export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) =>
   Effect.gen(function*() {
