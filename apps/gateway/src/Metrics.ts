@@ -58,6 +58,12 @@ const upstreamLimited: Record<number, MetricKey.MetricKey.Counter<number>> = {
   418: MetricKey.counter("marginctl_gateway_upstream_418_total", { description: "Upstream 418 answers (IP banned)" })
 }
 
+/** Counters other modules count by name (`count`), described here. */
+const named = new Map([
+  MetricKey.counter("marginctl_gateway_audit_writes_total", { description: "Audit rows written, by phase" }),
+  MetricKey.counter("marginctl_gateway_jobs_total", { description: "Jobs by final state" })
+].map((key) => [key.name, key]))
+
 const labelled = <K extends MetricKey.MetricKey.Untyped>(key: K, labels: Record<string, string>): K =>
   MetricKey.taggedWithLabels(key, Object.entries(labels).map(([k, v]) => MetricLabel.make(k, v))) as K
 
@@ -125,7 +131,7 @@ export const make = (): MetricsShape => {
       const limited = upstreamLimited[status]
       if (limited !== undefined) registry.get(labelled(limited, { upstream })).update(1)
     },
-    count: (name, labels = {}) => registry.get(labelled(MetricKey.counter(name), labels)).update(1),
+    count: (name, labels = {}) => registry.get(labelled(named.get(name) ?? MetricKey.counter(name), labels)).update(1),
     addGauge: (g) => {
       gauges.push(g)
     },

@@ -268,6 +268,7 @@ describe("gateway API (in process)", () => {
     expect(new Set(types).size).toBe(types.length)
     expect(types).toContain("# TYPE marginctl_gateway_request_duration_seconds histogram")
     expect(types).toContain("# TYPE marginctl_gateway_upstream_weight_remaining gauge")
+    expect(text).toMatch(/# HELP marginctl_gateway_audit_writes_total Audit rows written, by phase\n# TYPE \S+ counter\n\S+\{phase="started"\} [1-9]/)
     const series = `route="/v1/accounts/:account/multi-assets"`
     const inf = new RegExp(`_duration_seconds_bucket\\{${series},le="\\+Inf"\\} (\\d+)`).exec(text)?.[1]
     const count = new RegExp(`_duration_seconds_count\\{${series}\\} (\\d+)`).exec(text)?.[1]
