@@ -38,7 +38,7 @@ const TEMPLATES: ReadonlyArray<ReadonlyArray<string>> = Object.values(GatewayApi
 )
 
 /** Whether a path split at "/" fits a template. */
-export const fits = (template: ReadonlyArray<string>, parts: ReadonlyArray<string>): boolean =>
+const fits = (template: ReadonlyArray<string>, parts: ReadonlyArray<string>): boolean =>
   template.length === parts.length && template.every((t, i) => t === parts[i] || (t.startsWith(":") && parts[i] !== ""))
 
 /** A route label: the template of the contract a URL fits, without ids (a low-cardinality metric label). */
