@@ -32,7 +32,7 @@ export class HotPath extends Context.Tag("@marginctl/gateway/HotPath")<HotPath, 
  * `:account` is the account as sent: only a configured account, whose name the config checked
  * against the contract's `AccountName`, is answered here), its cache key and the handler's answer.
  * The answer goes out as its JSON, which is the success schema's encoding (no transformation in
- * these schemas; the tests hold both paths to the same bytes).
+ * these schemas; a test holds both paths to the same JSON).
  */
 const read = (group: string, name: string, key: (account: string) => string, answer: (account: string, read: Cached<never>) => unknown) => {
   const path = (GatewayApi.groups[group] as unknown as HttpApiGroup.HttpApiGroup.AnyWithProps).endpoints[name]!.path
