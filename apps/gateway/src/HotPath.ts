@@ -55,6 +55,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
     const cache = yield* ReadCache
     const metrics = yield* Metrics
     const verify = makeVerifier(config.tokens)
+    const reads = READS.map((r) => ({ ...r, record: metrics.recorder(r.route, "GET", 200) }))
 
     return (req, res) => {
       const t0 = performance.now()
@@ -62,7 +63,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
       const auth = req.headers.authorization
       if (req.method !== "GET" || url === undefined || url.includes("?") || req.headers.origin !== undefined) return false
       if (auth === undefined || !auth.startsWith("Bearer ")) return false
-      for (const r of READS) {
+      for (const r of reads) {
         const name = r.pattern.exec(url)?.[1]
         if (name === undefined) continue
         const caller = verify(auth.slice(7))
@@ -75,7 +76,7 @@ export const layer: Layer.Layer<HotPath, never, GatewayConfig | Accounts | ReadC
         res.writeHead(200, [...HEADERS, String(Buffer.byteLength(body))])
         res.end(body)
         metrics.cache("hit")
-        metrics.request(r.route, "GET", 200, (performance.now() - t0) / 1000)
+        r.record((performance.now() - t0) / 1000)
         return true
       }
       return false

@@ -10,7 +10,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as MetricBoundaries from "effect/MetricBoundaries"
-import type * as MetricHook from "effect/MetricHook"
 import * as MetricKey from "effect/MetricKey"
 import * as MetricLabel from "effect/MetricLabel"
 import * as MetricRegistry from "effect/MetricRegistry"
@@ -26,6 +25,8 @@ export interface Gauge {
 export interface MetricsShape {
   /** One answered request: counted by route, method and status; its latency by route. */
   readonly request: (route: string, method: string, status: number, seconds: number) => void
+  /** `request` bound to one route, method and status, its hooks looked up once (the hot path's). */
+  readonly recorder: (route: string, method: string, status: number) => (seconds: number) => void
   readonly cache: (event: "hit" | "miss" | "coalesced") => void
   readonly upstream: (upstream: string, status: number) => void
   readonly count: (name: string, labels?: Record<string, string>) => void
@@ -100,7 +101,15 @@ export const make = (): MetricsShape => {
   for (const key of Object.values(upstreamLimited)) registry.get(key)
   const cacheHooks = { hit: registry.get(cacheEvents.hit), miss: registry.get(cacheEvents.miss), coalesced: registry.get(cacheEvents.coalesced) }
   // A request's hooks, looked up once per route, method and status (the request path is hot).
-  const requestHooks = new Map<string, readonly [MetricHook.MetricHook.Counter<number>, MetricHook.MetricHook.Histogram]>()
+  const recorders = new Map<string, (seconds: number) => void>()
+  const recorder = (route: string, method: string, status: number) => {
+    const counter = registry.get(labelled(requests, { route, method, status: String(status) }))
+    const histogram = registry.get(labelled(duration, { route }))
+    return (seconds: number) => {
+      counter.update(1)
+      histogram.update(seconds)
+    }
+  }
   const gauges: Array<Gauge> = []
 
   const render = Effect.gen(function*() {
@@ -114,17 +123,11 @@ export const make = (): MetricsShape => {
   return {
     request: (route, method, status, seconds) => {
       const id = `${route} ${method} ${status}`
-      let hooks = requestHooks.get(id)
-      if (hooks === undefined) {
-        hooks = [
-          registry.get(labelled(requests, { route, method, status: String(status) })),
-          registry.get(labelled(duration, { route }))
-        ]
-        requestHooks.set(id, hooks)
-      }
-      hooks[0].update(1)
-      hooks[1].update(seconds)
+      let record = recorders.get(id)
+      if (record === undefined) recorders.set(id, record = recorder(route, method, status))
+      record(seconds)
     },
+    recorder,
     cache: (event) => cacheHooks[event].update(1),
     upstream: (upstream, status) => {
       registry.get(labelled(upstreamResponses, { upstream, status: String(status) })).update(1)
