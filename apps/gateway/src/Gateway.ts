@@ -15,7 +15,6 @@ import * as HotPath from "./HotPath.js"
 import * as Http from "./Http.js"
 import * as Jobs from "./Jobs.js"
 import * as Metrics from "./Metrics.js"
-import * as NodeServer from "./NodeServer.js"
 import * as ReadCache from "./ReadCache.js"
 import { GatewayConfig } from "./Config.js"
 
@@ -48,15 +47,15 @@ export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
 }
 
 /**
- * Everything: services, the API and the server (`NodeServer.layer`, which needs the shared `HotPath`;
- * it must provide HttpServer, HttpPlatform, Etag.Generator and NodeContext).
+ * Everything: services, the API and the server (`NodeServer.layer`, which takes the `HotPath` of the
+ * services; it must provide HttpServer, HttpPlatform, Etag.Generator and NodeContext). The server
+ * listens once the services are up.
  */
 export const layer = <S, E, R>(
   upstream: Layer.Layer<HttpClient.HttpClient>,
   server: Layer.Layer<S, E, R>
 ) =>
   Http.serve.pipe(
-    Layer.provideMerge(services(upstream)),
     Layer.provideMerge(server),
-    Layer.provideMerge(NodeServer.layerHotPath)
+    Layer.provideMerge(services(upstream))
   )

@@ -1,35 +1,17 @@
 /**
- * The node:http server. Every request first meets the hot path (fresh cached reads answered
- * without entering the Effect runtime, same auth, same body and headers, same metrics); the rest go
- * to the Effect app. On shutdown, new requests get 503 once the app is gone, idle connections are
- * closed, and open ones get `drainMs` before they are cut.
+ * The node:http server of the Effect app (an `HttpServer`). Every request first meets the hot path
+ * (`HotPath`: fresh cached reads answered from the contract, auth and cache before the Effect
+ * runtime); the rest go to the app. Hand-made rather than `NodeHttpServer.layer` for the hot path and
+ * for the shutdown: new requests get 503 once the app is gone, idle connections are closed, and open
+ * ones get `drainMs` before they are cut (`NodeHttpServer` waits for every connection to end).
  */
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean
-
-export interface HotPathShape {
-  readonly handle: NodeHandler
-  readonly set: (handler: NodeHandler) => void
-}
-
-export class HotPath extends Context.Tag("@marginctl/gateway/HotPath")<HotPath, HotPathShape>() {}
-
-export const layerHotPath: Layer.Layer<HotPath> = Layer.sync(HotPath, () => {
-  let current: NodeHandler | undefined
-  return {
-    handle: (req, res) => current !== undefined && current(req, res),
-    set: (handler) => {
-      current = handler
-    }
-  }
-})
+import { HotPath } from "./HotPath.js"
 
 const unavailable = (res: ServerResponse) => {
   res.writeHead(503, { "content-type": "application/json", connection: "close" })
@@ -43,7 +25,7 @@ export const layer = (options: { readonly host: string; readonly port: number; r
       const hot = yield* HotPath
       let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
       const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
-        if (hot.handle(req, res)) return
+        if (hot(req, res)) return
         if (handler === undefined) unavailable(res)
         else handler(req, res)
       })

@@ -4,6 +4,10 @@
  * fiber, so a reader that gives up does not cancel it for the others). A failed read is not cached.
  * Writes invalidate the keys they changed; a read in flight while its key is invalidated still
  * answers its own waiters but is not kept.
+ *
+ * Not Effect's `Cache` (3.x): its lookup runs in the first reader's fiber (one hang-up interrupts
+ * every waiter), it keeps a lookup whose key was invalidated meanwhile (stale after a write), counts
+ * a joined read as a hit, and has no synchronous look-up for the hot path.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -27,7 +31,6 @@ export interface ReadCacheShape {
   readonly invalidate: (keys: ReadonlyArray<string>) => Effect.Effect<void>
   /** A fresh entry, synchronously (the hot path); counts nothing. */
   readonly peek: (key: string, now: number) => Cached<unknown> | undefined
-  readonly size: () => number
 }
 
 export class ReadCache extends Context.Tag("@marginctl/gateway/ReadCache")<ReadCache, ReadCacheShape>() {}
@@ -111,8 +114,7 @@ export const make = (ttlMs: number, metrics: { readonly cache: (e: "hit" | "miss
         return entry === undefined || entry.loadedAt === null || now - entry.loadedAt >= ttlMs
           ? undefined
           : { value: entry.value, ageMs: now - entry.loadedAt }
-      },
-      size: () => entries.size
+      }
     } satisfies ReadCacheShape
   })
 

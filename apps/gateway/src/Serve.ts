@@ -4,7 +4,6 @@
  */
 import * as HttpServer from "@effect/platform/HttpServer"
 import { NodeClient } from "@marginctl/core/node"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -37,14 +36,14 @@ export const serve = (options: ServeOptions) =>
       NodeClient.layer,
       NodeServer.layer({ host: config.host, port: config.port })
     ).pipe(Layer.provide(Layer.succeed(Config.GatewayConfig, config)))
-    yield* Effect.gen(function*() {
-      const context = yield* Layer.build(layer)
-      const address = Context.get(context, HttpServer.HttpServer).address
+    // Says where it listens (and the demo's commands) once the server is up; `Layer.launch` keeps it up.
+    const announce = Layer.effectDiscard(Effect.gen(function*() {
+      const address = (yield* HttpServer.HttpServer).address
       const url = address._tag === "TcpAddress" ? `http://${address.hostname}:${address.port}` : `unix:${address.path}`
       yield* Effect.logInfo(`listening on ${url} (${config.accounts.length} account(s), audit ${config.audit.store}, budget ${config.redisUrl ? "redis" : "memory"})`)
       if (d !== undefined) yield* Effect.sync(() => process.stdout.write(Demo.banner(d, url)))
-      yield* Effect.never
-    }).pipe(
+    }))
+    yield* Layer.launch(Layer.provide(announce, layer)).pipe(
       Effect.onInterrupt(() => Effect.logInfo("shutting down")),
       Effect.provide(loggerLayer(config))
     )

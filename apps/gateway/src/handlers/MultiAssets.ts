@@ -4,8 +4,11 @@ import { Caller } from "@marginctl/gateway-api/Auth"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "../Accounts.js"
 import { Changes } from "../Changes.js"
-import { keys, ReadCache } from "../ReadCache.js"
+import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
+
+/** The answer of `get` from a cached read (the hot path answers with it too). */
+export const answer = (account: string, read: Cached<boolean>) => ({ account, multiAssetsMargin: read.value, ageMs: read.ageMs })
 
 export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) =>
   Effect.gen(function*() {
@@ -18,7 +21,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) 
         Effect.flatMap(access("read", path.account), (account) =>
           cache.get(keys.multiAssets(account.name), account.client.getMultiAssetsMode()).pipe(
             upstreamRead(account.name),
-            Effect.map((r) => ({ account: account.name, multiAssetsMargin: r.value, ageMs: r.ageMs }))
+            Effect.map((r) => answer(account.name, r))
           )))
       .handle("set", ({ path, payload }) =>
         Effect.gen(function*() {

@@ -9,7 +9,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { isBinanceError, isRuleRejection } from "@marginctl/core/Errors"
 import type * as CoreErrors from "@marginctl/core/Errors"
-import { Caller, mayAccess, type Scope } from "@marginctl/gateway-api/Auth"
+import { Caller, type Scope } from "@marginctl/gateway-api/Auth"
 import {
   BlockedByRule,
   Forbidden,
@@ -22,21 +22,11 @@ import {
 } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime, AccountsShape } from "../Accounts.js"
 import { fixFor } from "../Vocabulary.js"
+import { checkAccess } from "./Auth.js"
 
 export const makeAccess = (accounts: AccountsShape) =>
 (scope: Scope, name: string): Effect.Effect<AccountRuntime, Forbidden | NotFound, Caller> =>
-  Effect.flatMap(Caller, (caller): Effect.Effect<AccountRuntime, Forbidden | NotFound> => {
-    if (!caller.scopes.includes(scope)) {
-      return Effect.fail(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` }))
-    }
-    if (!mayAccess(caller, name)) {
-      return Effect.fail(new Forbidden({ reason: "account", message: `token ${caller.name} may not touch account ${name}` }))
-    }
-    const account = accounts.get(name)
-    return account === undefined
-      ? Effect.fail(new NotFound({ resource: "account", name, message: `no account named ${name}` }))
-      : Effect.succeed(account)
-  })
+  Effect.flatMap(Caller, (caller) => checkAccess(accounts, caller, scope, name))
 
 export const requireScope = (scope: Scope): Effect.Effect<void, Forbidden, Caller> =>
   Effect.flatMap(Caller, (caller) =>
