@@ -25,7 +25,9 @@ local paused = tonumber(redis.call('ZSCORE', KEYS[3], 'paused') or '0')
 local banned = tonumber(redis.call('ZSCORE', KEYS[3], 'banned') or '0')
 local weight = tonumber(ARGV[2])
 local used = 0
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - ${WINDOW_MS}), now)) do
+-- Up to +inf: a replica (or a caller of this one) that read its clock a little later may have
+-- recorded its weight already, with a score above this caller's now.
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - ${WINDOW_MS}), '+inf')) do
   used = used + tonumber(string.match(m, '^([^:]+):'))
 end
 if banned <= now and paused <= now and used + weight <= limit then
@@ -40,7 +42,7 @@ return {limit, paused, banned, redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now 
 const OBSERVE = `
 local now = tonumber(ARGV[2])
 local counted = 0
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now - now % ${WINDOW_MS}, now)) do
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now - now % ${WINDOW_MS}, '+inf')) do
   counted = counted + tonumber(string.match(m, '^([^:]+):'))
 end
 local excess = tonumber(ARGV[1]) - counted

@@ -77,6 +77,17 @@ export const budgetStoreContract = (name: string, store: Layer.Layer<BudgetStore
     const test = (title: string, body: () => Effect.Effect<void, unknown, BudgetStore>) =>
       it.effect(title, () => Effect.provide(body(), store), 30_000)
 
+    test("counts weight stamped a moment later than the caller's own clock (replicas, callers that read the clock first)", () =>
+      Effect.gen(function*() {
+        const store = yield* BudgetStore
+        yield* store.setLimit(100)
+        const t = 1_000_000
+        assert.deepStrictEqual(yield* store.reserve(60, t + 5), { _tag: "Granted" })
+        const late = yield* store.reserve(50, t)
+        assert.strictEqual(late._tag, "Refused")
+        assert.deepStrictEqual(yield* store.reserve(40, t), { _tag: "Granted" })
+      }))
+
     test("admits a waiting caller exactly when the oldest weight leaves the window", () =>
       Effect.gen(function*() {
         const { advance, at, budget } = yield* setup(100)
