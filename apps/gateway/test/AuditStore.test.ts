@@ -231,12 +231,15 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
   }, 30_000)
 
   it("a database that goes away fails with StoreUnavailable (503, Retry-After, no URL), and is used again once back", async () => {
+    // A server of its own: the other tests of this file run at the same time on the shared one.
+    const own = (await startPostgres())!
     await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-      const ctx = yield* Layer.build(Store.layer("away").pipe(Layer.provide(layerPostgres(Redacted.make(pg!.url)))))
+      yield* Effect.addFinalizer(() => Effect.promise(() => own.stop()))
+      const ctx = yield* Layer.build(Store.layer("away").pipe(Layer.provide(layerPostgres(Redacted.make(own.url)))))
       const store = Context.get(ctx, AuditStore)
       const start = { token: "t", account: "away", action: "set-multi-assets" as const, request: { multiAssetsMargin: true }, before: null, jobId: null }
       const before = yield* store.started(start)
-      yield* Effect.promise(() => pg!.pause())
+      yield* Effect.promise(() => own.pause())
       const e = yield* Effect.flip(store.started(start))
       expect(e).toBeInstanceOf(StoreUnavailable)
       expect(e.retryAfterSeconds).toBe(RETRY_AFTER_SECONDS)
@@ -244,7 +247,7 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
       expect(e.message).not.toContain("postgres://")
       expect(yield* Effect.flip(store.ping)).toBeInstanceOf(StoreUnavailable)
       expect(yield* Effect.flip(store.getJob("job_x"))).toBeInstanceOf(StoreUnavailable)
-      yield* Effect.promise(() => pg!.resume())
+      yield* Effect.promise(() => own.resume())
       // The same store (same pool) answers again: no restart.
       yield* store.ping
       const after = yield* store.started(start)
@@ -252,5 +255,5 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
       const rows = (yield* store.query({ limit: 10, account: "away" })).rows
       expect(rows.map((r) => [r.id, r.outcome])).toEqual([[after, "started"], [before, "changed"]])
     })))
-  }, 30_000)
+  }, 60_000)
 })

@@ -6,7 +6,8 @@ import { Caller, mayAccess } from "@marginctl/gateway-api/Auth"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "../Accounts.js"
 import { keys, ReadCache } from "../ReadCache.js"
-import { makeAccess, upstreamRead } from "./common.js"
+import { makeAccess } from "./Auth.js"
+import { upstreamRead } from "./UpstreamErrors.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "accounts", (handlers) =>
   Effect.gen(function*() {

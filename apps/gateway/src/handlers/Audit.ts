@@ -4,7 +4,8 @@ import { Caller, mayAccess } from "@marginctl/gateway-api/Auth"
 import { Forbidden } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { AuditStore } from "../AuditStore.js"
-import { requireScope, storeRetryAfter } from "./common.js"
+import { requireScope } from "./Auth.js"
+import { storeRetryAfter } from "./ResponseHeaders.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
   Effect.gen(function*() {

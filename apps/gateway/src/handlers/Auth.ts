@@ -8,11 +8,11 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
-import { Authentication, type CallerShape, mayAccess, type Scope } from "@marginctl/gateway-api/Auth"
+import { Authentication, Caller, type CallerShape, mayAccess, type Scope } from "@marginctl/gateway-api/Auth"
 import { Forbidden, NotFound, Unauthenticated } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime, AccountsShape } from "../Accounts.js"
 import { GatewayConfig, type GatewayConfigShape } from "../Config.js"
-import { setResponseHeader } from "./common.js"
+import { setResponseHeader } from "./ResponseHeaders.js"
 
 const unauthenticated = (message: string) =>
   Effect.zipRight(setResponseHeader("www-authenticate", 'Bearer realm="marginctl-gateway"'), Effect.fail(new Unauthenticated({ message })))
@@ -39,6 +39,9 @@ export const makeVerifier = (tokens: GatewayConfigShape["tokens"]) => {
   }
 }
 
+const lacksScope = (caller: CallerShape, scope: Scope) =>
+  new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` })
+
 /** The access rule (scope, the token's accounts, the account: 403/404); synchronous for the hot path. */
 export const checkAccess = (
   accounts: AccountsShape,
@@ -48,13 +51,22 @@ export const checkAccess = (
 ): Either.Either<AccountRuntime, Forbidden | NotFound> => {
   const account = accounts.get(name)
   return !caller.scopes.includes(scope)
-    ? Either.left(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` }))
+    ? Either.left(lacksScope(caller, scope))
     : !mayAccess(caller, name)
     ? Either.left(new Forbidden({ reason: "account", message: `token ${caller.name} may not touch account ${name}` }))
     : account === undefined
     ? Either.left(new NotFound({ resource: "account", name, message: `no account named ${name}` }))
     : Either.right(account)
 }
+
+/** The access rule for the caller of the current request. */
+export const makeAccess = (accounts: AccountsShape) =>
+(scope: Scope, name: string): Effect.Effect<AccountRuntime, Forbidden | NotFound, Caller> =>
+  Effect.flatMap(Caller, (caller) => checkAccess(accounts, caller, scope, name))
+
+/** The caller of the current request has this scope (403 otherwise). */
+export const requireScope = (scope: Scope): Effect.Effect<void, Forbidden, Caller> =>
+  Effect.flatMap(Caller, (caller) => (caller.scopes.includes(scope) ? Effect.void : Effect.fail(lacksScope(caller, scope))))
 
 export const layer: Layer.Layer<Authentication, never, GatewayConfig> = Layer.effect(
   Authentication,

@@ -11,7 +11,9 @@ import { Accounts } from "../Accounts.js"
 import type { JobRecord } from "../JobRecord.js"
 import { Jobs } from "../Jobs.js"
 import { vocabulary } from "../Vocabulary.js"
-import { makeAccess, requireScope, storeRetryAfter, upstreamRead } from "./common.js"
+import { makeAccess, requireScope } from "./Auth.js"
+import { storeRetryAfter } from "./ResponseHeaders.js"
+import { upstreamRead } from "./UpstreamErrors.js"
 
 const frame = (e: JobEvent) => `id: ${e.seq}\nevent: ${e.event._tag}\ndata: ${JSON.stringify(e)}\n\n`
 

@@ -6,7 +6,9 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { Changes } from "../Changes.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
-import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
+import { makeAccess } from "./Auth.js"
+import { storeRetryAfter } from "./ResponseHeaders.js"
+import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
 /** The answer of `list` from a cached read of all symbols, or of some (the hot path answers with it too). */
 export const answer = <A>(account: string, read: Cached<ReadonlyArray<A>>, entries = read.value) =>

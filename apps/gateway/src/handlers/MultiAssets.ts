@@ -5,7 +5,9 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "../Accounts.js"
 import { Changes } from "../Changes.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
-import { makeAccess, storeRetryAfter, upstream, upstreamRead } from "./common.js"
+import { makeAccess } from "./Auth.js"
+import { storeRetryAfter } from "./ResponseHeaders.js"
+import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
 /** The answer of `get` from a cached read (the hot path answers with it too). */
 export const answer = (account: string, read: Cached<boolean>) => ({ account, multiAssetsMargin: read.value, ageMs: read.ageMs })

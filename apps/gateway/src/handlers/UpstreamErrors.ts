@@ -1,42 +1,21 @@
 /**
- * What every handler shares: the access check (scope and account → 403/404) and the mapping of core
- * errors to the contract's errors (rule rejections → 409 with a fix, limits → 429 with Retry-After,
- * unknown outcome → 504, the rest → 502; the store not answering → 503 with Retry-After). Messages come from core errors, which never carry a
- * secret, a key or a signed URL.
+ * The core's errors as the contract's: rule rejections → 409 with the fix in the gateway's words,
+ * limits → 429 with Retry-After, unknown outcome → 504, the rest → 502; the contract's own errors pass
+ * through. Messages come from core errors, which never carry a secret, a key or a signed URL.
  */
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Effect from "effect/Effect"
 import { isBinanceError, isRuleRejection } from "@marginctl/core/Errors"
 import type * as CoreErrors from "@marginctl/core/Errors"
-import { Caller, type Scope } from "@marginctl/gateway-api/Auth"
 import {
   BlockedByRule,
-  Forbidden,
   InvalidRequest,
   NotFound,
   OutcomeUnknown,
   RateLimited,
-  StoreUnavailable,
   UpstreamError
 } from "@marginctl/gateway-api/Errors"
-import type { AccountRuntime, AccountsShape } from "../Accounts.js"
+import * as Effect from "effect/Effect"
 import { fixFor } from "../Vocabulary.js"
-import { checkAccess } from "./Auth.js"
-
-export const makeAccess = (accounts: AccountsShape) =>
-(scope: Scope, name: string): Effect.Effect<AccountRuntime, Forbidden | NotFound, Caller> =>
-  Effect.flatMap(Caller, (caller) => checkAccess(accounts, caller, scope, name))
-
-export const requireScope = (scope: Scope): Effect.Effect<void, Forbidden, Caller> =>
-  Effect.flatMap(Caller, (caller) =>
-    caller.scopes.includes(scope)
-      ? Effect.void
-      : Effect.fail(new Forbidden({ reason: "scope", message: `token ${caller.name} lacks the ${scope} scope` })))
-
-/** Sets a response header on the response of the current request. */
-export const setResponseHeader = (name: string, value: string): Effect.Effect<void> =>
-  HttpApp.appendPreResponseHandler((_req, res) => Effect.succeed(HttpServerResponse.setHeader(res, name, value)))
+import { setResponseHeader } from "./ResponseHeaders.js"
 
 export type UpstreamFailure = BlockedByRule | RateLimited | NotFound | UpstreamError | OutcomeUnknown | InvalidRequest
 
@@ -86,11 +65,6 @@ export const upstream = (account: string) =>
 ): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure, R> =>
   Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure> =>
     isBinanceError(e) ? fromCore(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
-
-/** A 503 because the store did not answer carries its Retry-After. */
-export const storeRetryAfter = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.tapError(effect, (e) =>
-    e instanceof StoreUnavailable ? setResponseHeader("retry-after", String(e.retryAfterSeconds)) : Effect.void)
 
 export type ReadFailure = RateLimited | NotFound | UpstreamError | InvalidRequest
 
