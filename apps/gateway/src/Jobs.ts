@@ -34,7 +34,7 @@ import { InvalidRequest, NotFound, type StoreUnavailable } from "@marginctl/gate
 import type { AccountRuntime } from "./Accounts.js"
 import { storeBackoff, untilStored } from "./audit/Unavailable.js"
 import { AuditStore } from "./AuditStore.js"
-import { Changes } from "./Changes.js"
+import { Changes } from "./AuditedChanges.js"
 import { GatewayConfig } from "./Config.js"
 import { applyEvent, fromStore, isFinal, type JobRecord, pendingSteps, rowOf, view } from "./JobRecord.js"
 import { Metrics } from "./Metrics.js"

@@ -5,7 +5,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Output from "../Output.js"
-import { described, targetOptions, withClient } from "./Shared.js"
+import { described, targetOptions, withClient } from "./ExchangeCommand.js"
 
 export const command = Command.make("collateral", targetOptions, (flags) =>
   Output.run(

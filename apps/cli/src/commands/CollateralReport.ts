@@ -8,7 +8,7 @@ import * as C from "@marginctl/core/Collateral"
 import type { AssetIndexEntry } from "@marginctl/core/Responses"
 import * as Effect from "effect/Effect"
 import * as Output from "../Output.js"
-import { type Ctx, targetLabel } from "./Shared.js"
+import { type Ctx, targetLabel } from "./ExchangeCommand.js"
 
 /** Assets valued at 1 USD with no haircut when the asset index does not list them. */
 const STABLE = new Set(["USDT", "USDC", "FDUSD", "BNFCR", "BUSD"])

@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { invalid } from "../Failure.js"
-import { loadPlanner, parseMarginType, parseOnOff, parseSymbols, symbolArgs } from "./Shared.js"
+import { loadPlanner, parseMarginType, parseOnOff, parseSymbols, symbolArgs } from "./ExchangeCommand.js"
 
 export const desiredOptions = {
   multiAssets: Options.text("multi-assets").pipe(

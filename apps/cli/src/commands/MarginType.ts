@@ -25,7 +25,7 @@ import {
   symbolArgs,
   targetOptions,
   withClient
-} from "./Shared.js"
+} from "./ExchangeCommand.js"
 
 const UNKNOWN_SYMBOL = BinanceCodes.codeOf("UnknownSymbol", null)
 const MULTI_ASSETS_ON = BinanceCodes.codeOf("MarginTypeBlocked", "multi-assets")

@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { invalid } from "../Failure.js"
 import * as Output from "../Output.js"
-import { described, targetOptions, withClient } from "./Shared.js"
+import { described, targetOptions, withClient } from "./ExchangeCommand.js"
 
 const onOff = (on: boolean) => (on ? "on" : "off")
 

@@ -23,7 +23,7 @@ import {
   targetLabel,
   targetOptions,
   withClient
-} from "./Shared.js"
+} from "./ExchangeCommand.js"
 
 /** The plan, what to print about it, and its JSON (desired state and plan, encoded). */
 const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>

@@ -6,7 +6,7 @@ import type * as Planner from "@marginctl/core/Planner"
 import * as Effect from "effect/Effect"
 import * as readline from "node:readline"
 import * as Output from "../Output.js"
-import { loadPlanner } from "./Shared.js"
+import { loadPlanner } from "./ExchangeCommand.js"
 
 export interface Progress {
   readonly onEvent: (event: Planner.ProgressEvent) => Effect.Effect<void>

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import { VARS } from "../Env.js"
 import { CliFailure } from "../Failure.js"
 import * as Output from "../Output.js"
-import { described } from "./Shared.js"
+import { described } from "./ExchangeCommand.js"
 
 export const DEFAULT_PORT = 7357
 

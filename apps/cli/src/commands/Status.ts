@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Output from "../Output.js"
 import * as Vocabulary from "../Vocabulary.js"
-import { described, loadPlanner, targetLabel, targetOptions, withClient } from "./Shared.js"
+import { described, loadPlanner, targetLabel, targetOptions, withClient } from "./ExchangeCommand.js"
 
 const list = (names: ReadonlyArray<string>, max = 8) =>
   names.length === 0 ? "" : ` (${names.slice(0, max).join(", ")}${names.length > max ? `, +${names.length - max} more` : ""})`

@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as ServerClock from "@marginctl/core/ServerClock"
 import * as Effect from "effect/Effect"
 import * as Output from "../Output.js"
-import { described, targetOptions, withClient } from "./Shared.js"
+import { described, targetOptions, withClient } from "./ExchangeCommand.js"
 
 const grouped = (n: number) => Math.round(n).toLocaleString("en-US")
 

@@ -58,13 +58,16 @@ export const fromCore = (e: CoreErrors.BinanceError, account: string): Effect.Ef
   }
 }
 
-/** `effect` with its core errors mapped to the contract's; the contract's own errors pass through. */
-export const upstream = (account: string) =>
+/** `effect` with its core errors mapped by `map`; every other error passes through. */
+const mappingCore = <F>(map: (e: CoreErrors.BinanceError) => Effect.Effect<never, F>) =>
 <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure, R> =>
-  Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | UpstreamFailure> =>
-    isBinanceError(e) ? fromCore(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
+): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | F, R> =>
+  Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | F> =>
+    isBinanceError(e) ? map(e) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
+
+/** `effect` with its core errors mapped to the contract's; the contract's own errors pass through. */
+export const upstream = (account: string) => mappingCore((e) => fromCore(e, account))
 
 export type ReadFailure = RateLimited | NotFound | UpstreamError | InvalidRequest
 
@@ -78,9 +81,5 @@ const fromCoreRead = (e: CoreErrors.BinanceError, account: string): Effect.Effec
       ? Effect.fail(new UpstreamError({ tag: e._tag, code: x.code, message: x.message }))
       : Effect.fail(x))
 
-export const upstreamRead = (account: string) =>
-<A, E extends { readonly _tag: string }, R>(
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, Exclude<E, CoreErrors.BinanceError> | ReadFailure, R> =>
-  Effect.catchAll(effect, (e: E): Effect.Effect<never, Exclude<E, CoreErrors.BinanceError> | ReadFailure> =>
-    isBinanceError(e) ? fromCoreRead(e, account) : Effect.fail(e as Exclude<E, CoreErrors.BinanceError>))
+/** For reads: the same, with what cannot happen on a read as a 502. */
+export const upstreamRead = (account: string) => mappingCore((e) => fromCoreRead(e, account))

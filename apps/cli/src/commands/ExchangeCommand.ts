@@ -1,6 +1,6 @@
 /**
  * What every exchange command shares: the target and output options, the client for the chosen
- * target, input parsing that names the field and the accepted values, and waiting out a 429.
+ * target, and input parsing that names the field and the accepted values.
  */
 import * as Args from "@effect/cli/Args"
 import * as HelpDoc from "@effect/cli/HelpDoc"
