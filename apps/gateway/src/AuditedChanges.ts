@@ -50,7 +50,7 @@ export class Changes extends Context.Tag("@marginctl/gateway/Changes")<Changes, 
 
 /** The audit outcome of a failed call, by the kind of failure the core says it is. */
 const outcomeOf = (e: BinanceError): AuditFinish["outcome"] => {
-  const { kind } = Explain.explain(e, Explain.plain)
+  const kind = Explain.kindOf(e._tag)
   return kind === "blocked"
     ? "blocked"
     : kind === "unknown-outcome"

@@ -342,7 +342,8 @@ export const lookup = (f: Lookup): {
 }
 
 /** What sending a failed request again can do (the row's, else the case's; "no" when the table does not know it). */
-export const retryOf = (f: Lookup): Retry => {
-  const { general, row, specific } = lookup(f)
-  return row?.retry ?? specific?.retry ?? general?.retry ?? "no"
-}
+export const retryOf = (f: Lookup): Retry => retryIn(lookup(f))
+
+/** The retry of what `lookup` found. */
+export const retryIn = (found: ReturnType<typeof lookup>): Retry =>
+  found.row?.retry ?? found.specific?.retry ?? found.general?.retry ?? "no"

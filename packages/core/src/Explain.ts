@@ -6,7 +6,7 @@
  * its buttons, the gateway its endpoints), so no surface rewrites another's words.
  */
 import * as Schema from "effect/Schema"
-import { codeInfo, type Execution, lookup, retryOf } from "./BinanceCodes.js"
+import { codeInfo, type Execution, lookup, retryIn } from "./BinanceCodes.js"
 import type { Blocker } from "./Planner.js"
 import { describeOffset } from "./ServerClock.js"
 
@@ -178,7 +178,8 @@ export const ofCode = (code: number, detail: Omit<Subject, "_tag" | "code"> = {}
 
 /** A failure in words for the surface whose vocabulary is given. */
 export const explain = (subject: Subject, vocabulary: Vocabulary, context: Context = {}): Explanation => {
-  const { general, row, specific } = lookup(subject)
+  const found = lookup(subject)
+  const { general, row, specific } = found
   const { kind, title } = TAGS[subject._tag] ?? OTHER
   const vars = variables(subject, context)
   const fix = subject._tag === "TimestampOutsideWindow" ? clockFix(context) : specific?.fix ?? row?.fix ?? general?.fix ?? null
@@ -188,7 +189,7 @@ export const explain = (subject: Subject, vocabulary: Vocabulary, context: Conte
     fix: fix === null ? null : render(fix, vocabulary, vars),
     kind,
     exitClass: EXIT_BY_KIND[kind],
-    retryable: retryOf(subject) !== "no",
+    retryable: retryIn(found) !== "no",
     execution: row?.execution ?? specific?.execution ?? general?.execution ?? "not-executed",
     code: typeof subject.code === "number" ? subject.code : null
   }
@@ -209,7 +210,10 @@ export const explainBlocker = (
 }
 
 /** The exit class of a failure known only by its tag (a step error's `tag`); 1 when unknown. */
-export const exitClassOf = (tag: string): ExitClass => EXIT_BY_KIND[(TAGS[tag] ?? OTHER).kind]
+export const exitClassOf = (tag: string): ExitClass => EXIT_BY_KIND[kindOf(tag)]
+
+/** The kind of a failure known by its tag, without wording it. */
+export const kindOf = (tag: string): Kind => (TAGS[tag] ?? OTHER).kind
 
 /** A clause as a sentence: capitalised, with a final period unless it ends with one already. */
 export const sentence = (text: string): string =>

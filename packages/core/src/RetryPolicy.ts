@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
-import { retryOf } from "./BinanceCodes.js"
+import { type Retry, retryOf } from "./BinanceCodes.js"
 import type { BinanceError, RateLimited } from "./Errors.js"
 
 export type OnRateLimited = "fail" | "wait"
@@ -40,23 +40,24 @@ export const DEFAULT: Options = { onRateLimited: "fail", rateLimitRetries: 2 }
  * (`BinanceCodes`, retry "transient", or "transient-read" for a read: a lost answer or a 5xx, which
  * for a write is an unknown outcome, settled by `MarginClient` alone).
  */
-export const isTransient = (write: boolean) => (e: BinanceError): boolean => {
-  const retry = retryOf(e)
-  return retry === "transient" || (!write && retry === "transient-read")
-}
+export const isTransient = (write: boolean) => (e: BinanceError): boolean => transient(retryOf(e), write)
+
+const transient = (retry: Retry, write: boolean): boolean => retry === "transient" || (!write && retry === "transient-read")
 
 /** Which rule of the policy sends a failed call again. */
 export type Rule = "transient" | "clock" | "rate-limited"
 
 /** The rule under which this failure is sent again, if any. */
-export const ruleOf = (options: Options, write: boolean) => (e: BinanceError): Rule | undefined =>
-  isTransient(write)(e)
+export const ruleOf = (options: Options, write: boolean) => (e: BinanceError): Rule | undefined => {
+  const retry = retryOf(e)
+  return transient(retry, write)
     ? "transient"
-    : retryOf(e) === "resync-clock"
+    : retry === "resync-clock"
     ? "clock"
     : options.onRateLimited === "wait" && isExchange429(e)
     ? "rate-limited"
     : undefined
+}
 
 /** How many times one call is sent again under each rule. */
 export const limits = (options: Options): Readonly<Record<Rule, number>> => ({
