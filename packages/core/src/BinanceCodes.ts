@@ -133,6 +133,10 @@ export const CODES: ReadonlyArray<CodeInfo> = [
   row({ code: -1116, name: "INVALID_ORDER_TYPE", tag: "OrderRejected", messages: ["Invalid orderType."] }),
   row({ code: -1121, name: "BAD_SYMBOL", tag: "UnknownSymbol", messages: ["Invalid symbol."] }),
   row({ code: -1122, name: "INVALID_SYMBOL_STATUS", tag: "UnknownSymbol", messages: ["Invalid symbol status."] }),
+  row({
+    code: -1125, name: "INVALID_LISTEN_KEY", tag: "InvalidParameter", reason: "listen-key", messages: ["This listenKey does not exist."],
+    fix: "the user-data stream's key expired or was closed; a new one is created by opening the stream again"
+  }),
   row({ code: -1128, name: "OPTIONAL_PARAMS_BAD_COMBO", tag: "InvalidParameter", reason: "bad-combination", messages: ["Combination of optional parameters invalid."] }),
   row({ code: -1130, name: "INVALID_PARAMETER", tag: "InvalidParameter", reason: "invalid", messages: ["Invalid data sent for a parameter.", "Data sent for parameter '%s' is not valid."] }),
   // 20xx – processing / auth

@@ -75,7 +75,7 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
     const requestOf = (endpoint: AnyEndpoint, encoded: string): HttpClientRequest.HttpClientRequest =>
       endpoint.method === "GET"
         ? HttpClientRequest.get(config.baseUrl + endpoint.path + (encoded ? `?${encoded}` : ""))
-        : HttpClientRequest.bodyText(HttpClientRequest.post(config.baseUrl + endpoint.path), encoded, "application/x-www-form-urlencoded")
+        : HttpClientRequest.bodyText(HttpClientRequest.make(endpoint.method)(config.baseUrl + endpoint.path), encoded, "application/x-www-form-urlencoded")
 
     const execute = (endpoint: AnyEndpoint, encoded: string, label: string, write: boolean): Effect.Effect<RawAnswer, BinanceError> =>
       (Endpoint.needsApiKey(endpoint) ? keyed : open).execute(requestOf(endpoint, encoded)).pipe(

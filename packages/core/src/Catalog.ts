@@ -4,7 +4,7 @@
  * symbolConfig 5, openOrders / openAlgoOrders 1 with a symbol and 40 without.
  */
 import * as Schema from "effect/Schema"
-import { BooleanFromWire, MarginType, SymbolId } from "./Domain.js"
+import { BooleanFromWire, Leverage, MarginType, SymbolId } from "./Domain.js"
 import * as Endpoint from "./Endpoint.js"
 import * as R from "./Responses.js"
 
@@ -155,6 +155,50 @@ export const getPositionSideDual = Endpoint.make({
   description: "Position mode (true = Hedge)"
 })
 
+export const setLeverage = Endpoint.make({
+  id: "setLeverage",
+  method: "POST",
+  path: "/fapi/v1/leverage",
+  security: "TRADE",
+  weight: () => 1,
+  params: Schema.Struct({ symbol: SymbolId, leverage: Leverage }),
+  response: R.LeverageBody,
+  description: "Change a symbol's initial leverage"
+})
+
+export const createListenKey = Endpoint.make({
+  id: "createListenKey",
+  method: "POST",
+  path: "/fapi/v1/listenKey",
+  security: "USER_STREAM",
+  weight: () => 1,
+  params: NoParams,
+  response: R.ListenKeyBody,
+  description: "The account's user-data stream key (the active one, extended, if it is still valid)"
+})
+
+export const keepAliveListenKey = Endpoint.make({
+  id: "keepAliveListenKey",
+  method: "PUT",
+  path: "/fapi/v1/listenKey",
+  security: "USER_STREAM",
+  weight: () => 1,
+  params: NoParams,
+  response: R.ListenKeyBody,
+  description: "Extend the user-data stream key by 60 minutes"
+})
+
+export const closeListenKey = Endpoint.make({
+  id: "closeListenKey",
+  method: "DELETE",
+  path: "/fapi/v1/listenKey",
+  security: "USER_STREAM",
+  weight: () => 1,
+  params: NoParams,
+  response: R.EmptyBody,
+  description: "Close the user-data stream"
+})
+
 export const all = [
   time,
   exchangeInfo,
@@ -168,7 +212,11 @@ export const all = [
   positionRisk,
   account,
   assetIndex,
-  getPositionSideDual
+  getPositionSideDual,
+  setLeverage,
+  createListenKey,
+  keepAliveListenKey,
+  closeListenKey
 ] as const
 
 export type AnyEndpoint = (typeof all)[number]

@@ -97,6 +97,13 @@ export const BooleanFromWire = Schema.transform(BooleanString, Schema.Boolean, {
   encode: (b) => (b ? "true" as const : "false" as const)
 })
 
+/** Initial leverage: a whole number from 1 to 125 (the symbol's bracket may allow less); a decimal string on the wire. */
+export const LEVERAGE_ACCEPTED = "a whole number from 1 to 125"
+export const Leverage = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 125)).annotations({
+  identifier: "Leverage",
+  message: () => `must be ${LEVERAGE_ACCEPTED}`
+})
+
 /** A boolean typed by a person: on/off, true/false, yes/no, 1/0, any case. */
 export const ON_OFF_ACCEPTED = "on, off (also true, false, yes, no, 1, 0)"
 export const OnOffFromInput = Schema.transformOrFail(Schema.String, Schema.Boolean, {

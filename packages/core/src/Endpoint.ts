@@ -5,10 +5,13 @@
  */
 import * as Schema from "effect/Schema"
 
-export type Method = "GET" | "POST"
+export type Method = "GET" | "POST" | "PUT" | "DELETE"
 
-/** Binance security types: NONE is open; USER_DATA and TRADE are signed; MARKET_DATA needs only the key. */
-export type Security = "NONE" | "MARKET_DATA" | "USER_DATA" | "TRADE"
+/**
+ * Binance security types: NONE is open; USER_DATA and TRADE are signed; MARKET_DATA and USER_STREAM
+ * (the user-data stream's listenKey) need only the key.
+ */
+export type Security = "NONE" | "MARKET_DATA" | "USER_STREAM" | "USER_DATA" | "TRADE"
 
 export interface Endpoint<
   Id extends string = string,
@@ -38,8 +41,11 @@ export const isSigned = (e: Pick<Endpoint, "security">): boolean => e.security =
 /** Needs the `X-MBX-APIKEY` header. */
 export const needsApiKey = (e: Pick<Endpoint, "security">): boolean => e.security !== "NONE"
 
-/** A write: its outcome matters when the answer is lost. */
-export const isWrite = (e: Pick<Endpoint, "method">): boolean => e.method !== "GET"
+/**
+ * A write: its outcome matters when the answer is lost. The listenKey calls are not: creating,
+ * extending or closing the key again is harmless.
+ */
+export const isWrite = (e: Pick<Endpoint, "method" | "security">): boolean => e.method !== "GET" && e.security !== "USER_STREAM"
 
 /** `METHOD /path`, the only way an endpoint is named in errors and logs. */
 export const label = (e: Pick<Endpoint, "method" | "path">): string => `${e.method} ${e.path}`

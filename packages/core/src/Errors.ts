@@ -109,7 +109,8 @@ export const InvalidParameterReason = Schema.Literal(
   "bad-asset",
   "bad-account",
   "bad-precision",
-  "bad-time-range"
+  "bad-time-range",
+  "listen-key"
 )
 
 /** Binance refused a parameter (-1100 … -1130 except -1121). */

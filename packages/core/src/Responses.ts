@@ -12,6 +12,20 @@ export const SuccessBody = Schema.Struct({
 })
 export type SuccessBody = typeof SuccessBody.Type
 
+/** `{}`: the answer of DELETE /fapi/v1/listenKey. */
+export const EmptyBody = Schema.Struct({})
+
+/** The user-data stream's key (POST and PUT /fapi/v1/listenKey). */
+export const ListenKeyBody = Schema.Struct({ listenKey: Schema.String })
+export type ListenKeyBody = typeof ListenKeyBody.Type
+
+/** POST /fapi/v1/leverage. */
+export const LeverageBody = Schema.Struct({
+  symbol: Schema.String,
+  leverage: Schema.Number,
+  maxNotionalValue: Schema.optional(Schema.Union(Schema.String, Schema.Number))
+})
+
 export const ServerTime = Schema.Struct({ serverTime: Millis })
 export type ServerTime = typeof ServerTime.Type
 
