@@ -126,7 +126,8 @@ const WireAccountUpdate = Schema.Struct({
   })
 })
 
-const WireKeyExpired = Schema.Struct({ e: Schema.Literal("listenKeyExpired"), E: Schema.Number })
+// Binance's own example of this event has `E` as a string.
+const WireKeyExpired = Schema.Struct({ e: Schema.Literal("listenKeyExpired"), E: Schema.Union(Schema.Number, Schema.NumberFromString) })
 
 const Wire = Schema.Union(WireMultiAssets, WireLeverage, WireAccountUpdate, WireKeyExpired)
 const decodeWire = Schema.decodeUnknownOption(Schema.parseJson(Wire))

@@ -42,11 +42,13 @@ describe("UserDataEvent.decodeMessage", () => {
     }))
   })
 
-  it("listenKeyExpired is told apart", () => {
-    assert.deepStrictEqual(UserDataEvent.decodeMessage(JSON.stringify({ e: "listenKeyExpired", E: 9, listenKey: "k" })), {
-      _tag: "ListenKeyExpired",
-      eventTime: 9
-    })
+  it("listenKeyExpired is told apart, its time a number or (as in Binance's example) a string", () => {
+    for (const E of [9, "9"]) {
+      assert.deepStrictEqual(UserDataEvent.decodeMessage(JSON.stringify({ e: "listenKeyExpired", E, listenKey: "k" })), {
+        _tag: "ListenKeyExpired",
+        eventTime: 9
+      })
+    }
   })
 
   it("other events, malformed settings events and any other text say nothing, never fail", () => {

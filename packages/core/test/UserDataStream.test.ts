@@ -140,7 +140,9 @@ describe("UserDataStream", () => {
       yield* next("Resynced")
       ex.state.key = 2
       ex.state.multiAssets = true // changed while the stream was down
-      ws.connections[0]!.push({ e: "listenKeyExpired", E: 5, listenKey: "key-1" })
+      // Binance sends the event, then closes the connection normally: the expiry is the reason.
+      ws.connections[0]!.push({ e: "listenKeyExpired", E: "5", listenKey: "key-1" })
+      ws.connections[0]!.drop(1000)
       const down = yield* next("Disconnected")
       assert.include(down.reason, "listen-key-expired")
       yield* sleeping(1000)

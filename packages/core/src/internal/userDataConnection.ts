@@ -1,7 +1,9 @@
 /**
  * The user-data stream's connections for one listen key: the first one, and every `rolloverAfter` a
  * new one opened before the old one is closed. All connections feed one inbox, read in order by one
- * fiber that drops a message already seen (the overlap of a rollover) and decodes the rest.
+ * fiber that drops a message already seen (the overlap of a rollover) and decodes the rest. A
+ * connection's end goes into the inbox too, after its last messages (Binance sends `listenKeyExpired`
+ * and then closes: the expiry is what ends the connection, not the close).
  */
 import * as Socket from "@effect/platform/Socket"
 import * as Deferred from "effect/Deferred"
@@ -31,7 +33,7 @@ export const connections = <E>(
   o: ConnectionsOptions<E>
 ): Effect.Effect<never, E | StreamConnectionLost, Socket.WebSocketConstructor | Scope.Scope> =>
   Effect.gen(function*() {
-    const inbox = yield* Queue.unbounded<string>()
+    const inbox = yield* Queue.unbounded<string | StreamConnectionLost>()
     const first = yield* open(o.url, inbox, o.openTimeout)
     yield* o.onOpen
 
@@ -44,6 +46,7 @@ export const connections = <E>(
       return true
     }
     const processing = Effect.forever(Effect.flatMap(Queue.take(inbox), (text) => {
+      if (typeof text !== "string") return Effect.fail(text)
       if (!isNew(text)) return Effect.void
       const message = decodeMessage(text)
       return message._tag === "ListenKeyExpired"
@@ -51,13 +54,14 @@ export const connections = <E>(
         : Effect.forEach(message.changes, o.onChange, { discard: true })
     }))
 
-    // Each connection until it is lost; at `rolloverAfter` the next one, then the old one closed.
-    const rollover = (current: Fiber.Fiber<never, StreamConnectionLost>) =>
+    // At `rolloverAfter` the next connection, then the old one closed (a connection lost before
+    // that ends them all through the inbox).
+    const rollover = (current: Fiber.Fiber<void, StreamConnectionLost>) =>
       Effect.gen(function*() {
         let fiber = current
         while (true) {
-          yield* Effect.raceFirst(Fiber.join(fiber), Effect.sleep(o.rolloverAfter))
-          const next = yield* Effect.raceFirst(open(o.url, inbox, o.openTimeout), Fiber.join(fiber))
+          yield* Effect.sleep(o.rolloverAfter)
+          const next = yield* open(o.url, inbox, o.openTimeout)
           yield* Fiber.interrupt(fiber)
           fiber = next
         }
@@ -69,8 +73,11 @@ export const connections = <E>(
 
 const decoder = new TextDecoder()
 
-/** Opens a connection whose messages go to `inbox`; its fiber fails when the connection ends. */
-const open = (url: string, inbox: Queue.Enqueue<string>, openTimeout: Duration.Duration) =>
+/**
+ * Opens a connection whose messages go to `inbox`, followed by its end once it was open; fails if
+ * it does not open.
+ */
+const open = (url: string, inbox: Queue.Enqueue<string | StreamConnectionLost>, openTimeout: Duration.Duration) =>
   Effect.gen(function*() {
     const socket = yield* Socket.makeWebSocket(url, { openTimeout })
     const opened = yield* Deferred.make<void>()
@@ -83,6 +90,9 @@ const open = (url: string, inbox: Queue.Enqueue<string>, openTimeout: Duration.D
     ).pipe(
       Effect.zipRight(Effect.fail(new StreamConnectionLost({ reason: "closed", detail: "the server closed the connection" }))),
       Effect.catchIf(Socket.isSocketError, (e) => Effect.fail(lostOf(e))),
+      Effect.catchAll((lost) =>
+        Effect.flatMap(Deferred.isDone(opened), (wasOpen) => wasOpen ? Effect.sync(() => void inbox.unsafeOffer(lost)) : Effect.fail(lost))
+      ),
       Effect.forkScoped
     )
     yield* Effect.raceFirst(Deferred.await(opened), Fiber.join(fiber))
