@@ -182,7 +182,9 @@ export class BinanceHttp extends Effect.Service<BinanceHttp>()("@marginctl/core/
       /** The server clock (offset from GET /fapi/v1/time with RTT/2 correction). */
       clock,
       /** The weight budget this client spends from. */
-      budget
+      budget,
+      /** The REST base URL calls go to (the user-data stream derives its WebSocket's from it). */
+      baseUrl: config.baseUrl
     } as const
   })
 }) {}

@@ -26,7 +26,6 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { BinanceConfig } from "./BinanceConfig.js"
 import { BinanceHttp } from "./BinanceHttp.js"
 import * as Catalog from "./Catalog.js"
 import type { SymbolId } from "./Domain.js"
@@ -37,7 +36,7 @@ import { type AccountSettings, Connected, Disconnected, Resynced, type StreamCon
 
 export interface Options {
   /**
-   * Where the stream's WebSocket is, without path: by default derived from `BinanceConfig.baseUrl`
+   * Where the stream's WebSocket is, without path: by default derived from the REST base URL (`BinanceConfig.baseUrl`)
    * (`wss://fstream.binance.com` for production, `wss://fstream.binancefuture.com` for the testnet,
    * `wss://demo-fstream.binance.com` for the demo exchange, the REST host with ws:// or wss:// otherwise).
    */
@@ -119,13 +118,12 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
   effect: (options: Options = {}) =>
     Effect.gen(function*() {
       const http = yield* BinanceHttp
-      const config = yield* BinanceConfig
       const webSocket = yield* Socket.WebSocketConstructor
       const keepAliveEvery = yield* duration("keepAliveEvery", options.keepAliveEvery, KEEP_ALIVE_DEFAULT, Duration.minutes(1), Duration.minutes(59))
       const rolloverAfter = yield* duration("rolloverAfter", options.rolloverAfter, ROLLOVER_DEFAULT, Duration.seconds(1), Duration.hours(24))
       const openTimeout = yield* duration("openTimeout", options.openTimeout, Duration.seconds(10), Duration.millis(1), Duration.minutes(5))
       const urlOf = yield* Effect.try({
-        try: () => streamUrl(config.baseUrl, options),
+        try: () => streamUrl(http.baseUrl, options),
         catch: () =>
           new InvalidInput({
             field: "websocketUrl",
