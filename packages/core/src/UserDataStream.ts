@@ -85,6 +85,12 @@ const TESTNET_HOSTS: Readonly<Record<string, string>> = {
 export const streamUrl = (baseUrl: string, options: Pick<Options, "websocketUrl" | "path">) => {
   const rest = new URL(baseUrl)
   const testnet = TESTNET_HOSTS[rest.host]
+  if (options.websocketUrl !== undefined) {
+    const given = new URL(options.websocketUrl)
+    if ((given.protocol !== "ws:" && given.protocol !== "wss:") || given.search !== "" || given.hash !== "") {
+      throw new TypeError("not a ws:// or wss:// URL without query")
+    }
+  }
   const base = (options.websocketUrl ??
     (rest.host === "fapi.binance.com"
       ? "wss://fstream.binance.com"
@@ -127,7 +133,7 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
         catch: () =>
           new InvalidInput({
             field: "websocketUrl",
-            accepted: "a ws:// or wss:// URL without path, e.g. wss://fstream.binance.com",
+            accepted: "a ws:// or wss:// URL without query or fragment, e.g. wss://fstream.binance.com",
             received: String(options.websocketUrl)
           })
       })
@@ -165,11 +171,15 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
           Effect.flatMap(Ref.getAndSet(connected, false), (was) =>
             was ? Effect.flatMap(now, (at) => out.offer(new Disconnected({ reason, at }))) : Effect.void)
 
+        // A PUT that failed for a passing reason is sent again a minute later, while the key lives
+        // (if it expires all the same, Binance says so and the stream gets a new one); -1125 means
+        // the key is gone: the connection ends and the next one has a new key.
+        const passing = (e: BinanceError) => isTransient(e) && !(e._tag === "InvalidParameter" && e.reason === "listen-key")
         const keepAlive = http.call(Catalog.keepAliveListenKey, {}).pipe(
+          Effect.tapError((e) => passing(e) ? Effect.logWarning(`the user-data stream's key could not be extended: ${e.message}`) : Effect.void),
+          Effect.retry({ schedule: Schedule.spaced("1 minute"), times: 15, while: passing }),
+          Effect.catchIf(passing, () => Effect.void),
           Effect.delay(keepAliveEvery),
-          // A transient failure of one PUT leaves time for the next one; -1125 means the key is gone.
-          Effect.catchIf((e) => isTransient(e) && !(e._tag === "InvalidParameter" && e.reason === "listen-key"), (e) =>
-            Effect.logWarning(`the user-data stream's key could not be extended: ${e.message}`)),
           Effect.forever
         )
 

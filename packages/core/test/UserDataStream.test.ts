@@ -41,8 +41,7 @@ const exchange = () => {
 const setup = (options: UserDataStream.Options = {}) => {
   const ex = exchange()
   const ws = fakeServer()
-  const layer = UserDataStream.UserDataStream.Default({ reconnect: Schedule.spaced("1 second"), ...options }).pipe(
-    Layer.provideMerge(BinanceHttp.Default),
+  const deps = BinanceHttp.Default.pipe(
     Layer.provideMerge(Layer.mergeAll(
       BinanceConfig.layer({ baseUrl: "http://127.0.0.1:1", apiKey: Redacted.make(API_KEY) }),
       Signer.layer(Signer.hmac(Redacted.make(SECRET))),
@@ -52,7 +51,11 @@ const setup = (options: UserDataStream.Options = {}) => {
     )),
     Layer.orDie
   )
-  return { ex, ws, layer }
+  const layer = UserDataStream.UserDataStream.Default({ reconnect: Schedule.spaced("1 second"), ...options }).pipe(
+    Layer.provideMerge(deps),
+    Layer.orDie
+  )
+  return { ex, ws, deps, layer }
 }
 
 /** Consumes the stream into a queue. */
@@ -174,6 +177,26 @@ describe("UserDataStream", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("a keep-alive refused for a passing reason (429) is sent again a minute later; the stream stays up", () => {
+    const { ex, layer } = setup()
+    return Effect.gen(function*() {
+      const { next, out } = yield* consume
+      yield* next("Connected")
+      yield* next("Resynced")
+      ex.state.put = error(429, -1003, "Too many requests; current limit is 2400 request weight per 1 MINUTE.", { "retry-after": "30" })
+      yield* sleeping(40 * 60_000)
+      yield* TestClock.adjust("40 minutes")
+      yield* until(() => ex.calls("PUT") === 1, "the refused keep-alive")
+      ex.state.put = undefined
+      yield* sleeping(60_000)
+      yield* TestClock.adjust("1 minute")
+      yield* until(() => ex.calls("PUT") === 2, "the keep-alive sent again")
+      yield* sleeping(40 * 60_000)
+      assert.strictEqual(yield* Queue.size(out), 0)
+      assert.strictEqual(ex.calls("POST"), 1)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("-2015 (key rejected) ends the stream with InvalidApiKey, without retrying or showing the key", () => {
     const { ex, layer, ws } = setup()
     ex.state.post = error(401, -2015, "Invalid API-key, IP, or permissions for action.")
@@ -236,6 +259,26 @@ describe("UserDataStream", () => {
       assert.strictEqual(yield* Queue.size(out), 0)
     }).pipe(Effect.provide(layer))
   })
+})
+
+describe("UserDataStream options", () => {
+  it.effect("a bad option fails the layer with InvalidInput naming the field and what is accepted", () =>
+    Effect.gen(function*() {
+      for (const [options, field] of [
+        [{ keepAliveEvery: "2 hours" }, "keepAliveEvery"],
+        [{ rolloverAfter: "25 hours" }, "rolloverAfter"],
+        [{ websocketUrl: "https://fstream.binance.com" }, "websocketUrl"],
+        [{ websocketUrl: "not a url" }, "websocketUrl"]
+      ] as const) {
+        const error = yield* Layer.build(UserDataStream.UserDataStream.Default(options).pipe(Layer.provide(setup().deps))).pipe(
+          Effect.scoped,
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.strictEqual(error.field, field)
+        assert.match(error.accepted, /duration from|ws:\/\/ or wss:\/\//)
+      }
+    }))
 })
 
 describe("UserDataStream.streamUrl", () => {
