@@ -110,10 +110,11 @@ export const InvalidParameterReason = Schema.Literal(
   "bad-account",
   "bad-precision",
   "bad-time-range",
-  "listen-key"
+  "listen-key",
+  "leverage"
 )
 
-/** Binance refused a parameter (-1100 … -1130 except -1121). */
+/** Binance refused a parameter (-1100 … -1130 except -1121; -4028, a leverage out of range). */
 export class InvalidParameter extends Schema.TaggedError<InvalidParameter>()("InvalidParameter", {
   ...Upstream,
   reason: InvalidParameterReason,
