@@ -85,12 +85,14 @@ describe("core UserDataStream against the simulator's server", () => {
       const margin = yield* next("MarginTypeChanged")
       assert.deepStrictEqual([margin.symbol, margin.marginType], ["ETHUSDT", "ISOLATED"])
 
-      // Dropped: a change made while the stream is down shows in the settings read after reconnecting.
-      yield* rest(server, "PUT", "/_sim/stream/delay", { headers: ADMIN, body: JSON.stringify({ ms: 60_000 }) })
+      // Dropped: a change made while the stream is down shows in the settings read after reconnecting
+      // (the new key's answer is held back until the change is made).
+      const fault = JSON.stringify({ kind: "latency", ms: 300, endpoint: "/fapi/v1/listenKey", method: "POST" })
+      assert.strictEqual((yield* rest(server, "POST", "/_sim/faults", { headers: ADMIN, body: fault })).status, 201)
       assert.deepStrictEqual((yield* rest(server, "POST", "/_sim/stream/drop", { headers: ADMIN, body: JSON.stringify({ account: "main" }) })).json, { dropped: 1 })
       assert.include((yield* next("Disconnected")).reason, "closed")
       yield* rest(server, "PUT", "/_sim/accounts/main/settings", { headers: ADMIN, body: JSON.stringify({ multiAssetsMargin: true }) })
-      yield* rest(server, "DELETE", "/_sim/stream/delay", { headers: ADMIN })
+      yield* rest(server, "DELETE", "/_sim/faults", { headers: ADMIN })
       yield* next("Connected")
       assert.isTrue((yield* next("Resynced")).settings.multiAssets)
 
