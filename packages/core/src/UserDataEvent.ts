@@ -2,7 +2,7 @@
  * What the user-data stream tells its consumers: the account's setting changes (Multi-Assets Mode, a
  * symbol's margin type or leverage) and the stream's health (`Connected`, `Disconnected`, `Resynced`
  * with the settings read again after every connection), plus `apply` for a consumer that keeps the
- * settings in a cache.
+ * settings in a cache and `toLine` for one that prints them.
  *
  * Binance's events (reference §6) are decoded by `decodeMessage`: `ACCOUNT_CONFIG_UPDATE` with `ai`
  * (Multi-Assets) or `ac` (leverage), `ACCOUNT_UPDATE` with reason `MARGIN_TYPE_CHANGE` (margin type in
@@ -100,6 +100,27 @@ export const apply = (settings: AccountSettings, change: SettingChange): Account
   if (change._tag === "LeverageChanged") return settings
   return { ...settings, symbols: [...settings.symbols, { symbol: change.symbol, marginType: change.marginType }] }
 }
+
+/** One line for a person (a CLI's output, an extension's notification), in the exchange's time. */
+export const toLine = (event: UserDataEvent): string => {
+  switch (event._tag) {
+    case "MultiAssetsChanged":
+      return `${iso(event.eventTime)} Multi-Assets Mode ${event.multiAssets ? "on" : "off"}`
+    case "MarginTypeChanged":
+      return `${iso(event.eventTime)} ${event.symbol} margin type ${event.marginType}`
+    case "LeverageChanged":
+      return `${iso(event.eventTime)} ${event.symbol} leverage ${event.leverage}x`
+    case "Connected":
+      return `${iso(event.at)} connected`
+    case "Disconnected":
+      return `${iso(event.at)} disconnected (${event.reason}); reconnecting`
+    case "Resynced":
+      return `${iso(event.at)} settings read: Multi-Assets Mode ${event.settings.multiAssets ? "on" : "off"}, ` +
+        `${event.settings.dualSidePosition ? "Hedge" : "One-way"} mode, ${event.settings.symbols.length} symbols`
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
 
 // --- Binance's wire shapes -------------------------------------------------------------------
 

@@ -91,3 +91,24 @@ describe("UserDataEvent.apply", () => {
     assert.strictEqual(UserDataEvent.apply(settings, new UserDataEvent.LeverageChanged({ symbol: ETH, leverage: 5, ...times })), settings)
   })
 })
+
+describe("UserDataEvent.toLine", () => {
+  it("one line per event, in the exchange's time", () => {
+    const at = Date.UTC(2026, 0, 2, 3, 4, 5)
+    const times = { eventTime: at, transactionTime: at }
+    const BTC = "BTCUSDT" as SymbolId
+    assert.deepStrictEqual([
+      new UserDataEvent.MultiAssetsChanged({ multiAssets: true, ...times }),
+      new UserDataEvent.MarginTypeChanged({ symbol: BTC, marginType: "ISOLATED", ...times }),
+      new UserDataEvent.LeverageChanged({ symbol: BTC, leverage: 25, ...times }),
+      new UserDataEvent.Disconnected({ reason: "closed: code 1006", at }),
+      new UserDataEvent.Resynced({ settings: { multiAssets: false, dualSidePosition: true, symbols: [] }, at })
+    ].map(UserDataEvent.toLine), [
+      "2026-01-02T03:04:05.000Z Multi-Assets Mode on",
+      "2026-01-02T03:04:05.000Z BTCUSDT margin type ISOLATED",
+      "2026-01-02T03:04:05.000Z BTCUSDT leverage 25x",
+      "2026-01-02T03:04:05.000Z disconnected (closed: code 1006); reconnecting",
+      "2026-01-02T03:04:05.000Z settings read: Multi-Assets Mode off, Hedge mode, 0 symbols"
+    ])
+  })
+})
