@@ -1,7 +1,9 @@
 /**
  * The user-data stream over WebSocket (the `ws` package) on the HTTP server's port: a bridge between
  * sockets and the engine's listenKey subscribers. Paths: `/private/ws?listenKey=KEY` and the legacy
- * `/ws/KEY`; an unknown or expired key is refused with HTTP 400 and Binance's -1125 body. Each
+ * `/ws/KEY` (each event as is), and the combined form `/private/stream?listenKey=KEY` (each event
+ * wrapped as `{"stream":KEY,"data":event}`, as combined streams are); an unknown or expired key is
+ * refused with HTTP 400 and Binance's -1125 body. Each
  * connection is pinged every `streamPingIntervalMs` and closed when a ping stays unanswered for
  * `streamPongTimeoutMs`, or when it reaches `streamMaxConnectionMs` (all from the simulator's config,
  * read when the connection opens). The event-delay fault holds each event back, in order.
@@ -24,12 +26,20 @@ export interface StreamBridge {
 
 const LEGACY = /^\/ws\/([^/]+)$/
 
-/** The listenKey a WebSocket request asks for; undefined when the path is not a user-data stream path. */
-export const listenKeyOf = (target: string): string | undefined => {
+export interface StreamTarget {
+  readonly listenKey: string
+  /** `/private/stream`: events wrapped as a combined stream's. */
+  readonly combined: boolean
+}
+
+/** What a WebSocket request asks for; undefined when the path is not a user-data stream path. */
+export const streamTarget = (target: string): StreamTarget | undefined => {
   const { path, query } = splitTarget(target)
-  if (path === "/private/ws") return new URLSearchParams(query).get("listenKey") ?? ""
+  if (path === "/private/ws" || path === "/private/stream") {
+    return { listenKey: new URLSearchParams(query).get("listenKey") ?? "", combined: path === "/private/stream" }
+  }
   const legacy = LEGACY.exec(path)
-  return legacy === null ? undefined : decodeURIComponent(legacy[1]!)
+  return legacy === null ? undefined : { listenKey: decodeURIComponent(legacy[1]!), combined: false }
 }
 
 const refuse = (socket: Duplex, status: number, reason: string, body: string) => {
@@ -45,12 +55,13 @@ const CLOSE_TEXT: Record<Exclude<CloseReason, "dropped">, string> = {
 }
 
 /** One connection's side: sends events in order (each after its delay), pings, and ends. */
-const connection = (sim: SimulatorShape) => {
+const connection = (sim: SimulatorShape, target: StreamTarget) => {
   let ws: WebSocket | undefined
   let waiting = 0
   let tail: Promise<void> = Promise.resolve()
+  const prefix = `{"stream":${JSON.stringify(target.listenKey)},"data":`
   const send = (text: string) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(text)
+    if (ws?.readyState === WebSocket.OPEN) ws.send(target.combined ? `${prefix}${text}}` : text)
   }
   const later = (delayMs: number, f: () => void) => {
     const due = Date.now() + delayMs
@@ -100,13 +111,13 @@ export const attach = (server: http.Server, sim: SimulatorShape, keyExpiryCheckM
   const wss = new WebSocketServer({ noServer: true })
   const sockets = new Set<WebSocket>()
   server.on("upgrade", (req: http.IncomingMessage, socket, head) => {
-    const listenKey = listenKeyOf(req.url ?? "/")
-    if (listenKey === undefined) {
+    const target = streamTarget(req.url ?? "/")
+    if (target === undefined) {
       refuse(socket, 404, "Not Found", JSON.stringify({ code: -1099, msg: messageOf(-1099) }))
       return
     }
-    const conn = connection(sim)
-    const subscribed = Effect.runSync(Effect.either(sim.subscribe(listenKey, conn.subscriber)))
+    const conn = connection(sim, target)
+    const subscribed = Effect.runSync(Effect.either(sim.subscribe(target.listenKey, conn.subscriber)))
     if (Either.isLeft(subscribed)) {
       refuse(socket, 400, "Bad Request", JSON.stringify({ code: -1125, msg: messageOf(-1125) }))
       return
