@@ -15,31 +15,12 @@ import * as Either from "effect/Either"
 import type * as http from "node:http"
 import type { Duplex } from "node:stream"
 import { WebSocket, WebSocketServer } from "ws"
-import { splitTarget } from "./RequestParams.js"
 import type { SimulatorShape } from "./Simulator.js"
-import type { CloseReason } from "./UserDataStream.js"
+import { closeText, type CloseReason, inOrder, type StreamTarget, streamTarget } from "./UserDataStream.js"
 
 export interface StreamBridge {
   /** Stops the key-expiry timer and closes every stream connection. */
   readonly close: () => void
-}
-
-const LEGACY = /^\/ws\/([^/]+)$/
-
-export interface StreamTarget {
-  readonly listenKey: string
-  /** `/private/stream`: events wrapped as a combined stream's. */
-  readonly combined: boolean
-}
-
-/** What a WebSocket request asks for; undefined when the path is not a user-data stream path. */
-export const streamTarget = (target: string): StreamTarget | undefined => {
-  const { path, query } = splitTarget(target)
-  if (path === "/private/ws" || path === "/private/stream") {
-    return { listenKey: new URLSearchParams(query).get("listenKey") ?? "", combined: path === "/private/stream" }
-  }
-  const legacy = LEGACY.exec(path)
-  return legacy === null ? undefined : { listenKey: decodeURIComponent(legacy[1]!), combined: false }
 }
 
 const refuse = (socket: Duplex, status: number, reason: string, body: string) => {
@@ -49,36 +30,20 @@ const refuse = (socket: Duplex, status: number, reason: string, body: string) =>
   )
 }
 
-const CLOSE_TEXT: Record<Exclude<CloseReason, "dropped">, string> = {
-  expired: "listenKey expired",
-  closed: "listenKey closed"
-}
-
 /** One connection's side: sends events in order (each after its delay), pings, and ends. */
 const connection = (sim: SimulatorShape, target: StreamTarget) => {
   let ws: WebSocket | undefined
-  let waiting = 0
-  let tail: Promise<void> = Promise.resolve()
   const prefix = `{"stream":${JSON.stringify(target.listenKey)},"data":`
   const send = (text: string) => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(target.combined ? `${prefix}${text}}` : text)
   }
-  const later = (delayMs: number, f: () => void) => {
-    const due = Date.now() + delayMs
-    waiting++
-    tail = tail
-      .then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()))))
-      .then(() => {
-        waiting--
-        f()
-      })
-  }
+  const later = inOrder()
   return {
     subscriber: {
-      event: (text: string, delayMs: number) => (delayMs <= 0 && waiting === 0 ? send(text) : later(delayMs, () => send(text))),
+      event: (text: string, delayMs: number) => later(delayMs, () => send(text)),
       close: (reason: CloseReason) => {
         if (reason === "dropped") ws?.terminate()
-        else later(0, () => ws?.close(1000, CLOSE_TEXT[reason]))
+        else later(0, () => ws?.close(1000, closeText[reason]))
       }
     },
     open: (socket: WebSocket) => {
