@@ -59,9 +59,12 @@ describe("user-data stream over WebSocket", () => {
       const key = yield* newKey(server)
       const modern = yield* open(wsUrl(server, `/private/ws?listenKey=${key}`))
       const legacy = yield* open(wsUrl(server, `/ws/${key}`))
+      const combined = yield* open(wsUrl(server, `/private/stream?listenKey=${key}`))
       assert.strictEqual((yield* setLeverage(server, "BTCUSDT", 33)).status, 200)
       yield* rest(server, "PUT", "/_sim/accounts/main/settings", { headers: ADMIN, body: JSON.stringify({ multiAssetsMargin: true }) })
-      assert.isTrue(yield* until(() => modern.messages.length === 2 && legacy.messages.length === 2))
+      assert.isTrue(yield* until(() => modern.messages.length === 2 && legacy.messages.length === 2 && combined.messages.length === 2))
+      assert.deepStrictEqual(combined.messages.map((m) => m.stream), [key, key])
+      assert.deepStrictEqual(combined.messages.map((m) => m.data), modern.messages)
       for (const client of [modern, legacy]) {
         assert.deepStrictEqual(client.messages.map(({ E, T, ...rest }) => (assert.strictEqual(E, T), rest)), [
           { e: "ACCOUNT_CONFIG_UPDATE", ac: { s: "BTCUSDT", l: 33 } },
