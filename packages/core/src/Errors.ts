@@ -110,11 +110,10 @@ export const InvalidParameterReason = Schema.Literal(
   "bad-account",
   "bad-precision",
   "bad-time-range",
-  "listen-key",
-  "leverage"
+  "listen-key"
 )
 
-/** Binance refused a parameter (-1100 … -1130 except -1121; -4028, a leverage out of range). */
+/** Binance refused a parameter (-1100 … -1130 except -1121). */
 export class InvalidParameter extends Schema.TaggedError<InvalidParameter>()("InvalidParameter", {
   ...Upstream,
   reason: InvalidParameterReason,
