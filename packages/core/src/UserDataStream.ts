@@ -8,7 +8,7 @@
  *   other. `listenKeyExpired` or a -1125 answer to the PUT ends the connection; the next one has a new key.
  * - **Connection**: a WebSocket (`@effect/platform` `Socket`; the app provides the
  *   `WebSocketConstructor`), reconnected on a `Schedule` (default: jittered exponential back-off from
- *   500 ms to 30 s, starting over once a connection has lasted a minute). Binance closes a
+ *   500 ms to 30 s); after a connection that lasted a minute, at once and the schedule anew. Binance closes a
  *   connection at 24 hours: at `rolloverAfter` (default 23 h 30 min) a second connection is opened
  *   and the first closed once it is open; messages seen on both are passed on once.
  * - **Health**: `Connected` on every (re)connection, then `Resynced` with the settings read again
@@ -61,12 +61,13 @@ export type StreamFailure = BinanceError | StreamConnectionLost
 
 export const KEEP_ALIVE_DEFAULT = Duration.minutes(40)
 export const ROLLOVER_DEFAULT = Duration.sum(Duration.hours(23), Duration.minutes(30))
-/** Jittered exponential back-off, 500 ms doubling up to 30 s, starting over after a minute without failures. */
+/** Jittered exponential back-off: 500 ms doubling up to 30 s, each delay ± 20 %. */
 export const RECONNECT_DEFAULT: Schedule.Schedule<unknown, unknown> = Schedule.exponential("500 millis").pipe(
   Schedule.union(Schedule.spaced("30 seconds")),
-  Schedule.jittered,
-  Schedule.resetAfter("1 minute")
+  Schedule.jittered
 )
+/** A connection that lasted this long ends a row of failures: the back-off starts over. */
+export const STABLE_AFTER = Duration.minutes(1)
 
 /** Does reconnecting help after this failure? */
 export const isTransient = (e: StreamFailure): boolean =>
@@ -155,7 +156,9 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
 
       const events: Stream.Stream<UserDataEvent, StreamFailure> = Stream.unwrapScoped(Effect.gen(function*() {
         const out = yield* Mailbox.make<UserDataEvent, StreamFailure>()
-        const connected = yield* Ref.make(false)
+        // When the current connection opened, and whether the last one lost had lasted (see `supervise`).
+        const connectedAt = yield* Ref.make<number | undefined>(undefined)
+        const lastWasStable = yield* Ref.make(false)
         const keyCreated = yield* Ref.make(false)
         const now = Clock.currentTimeMillis
 
@@ -168,8 +171,12 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
         )
 
         const lost = (reason: string) =>
-          Effect.flatMap(Ref.getAndSet(connected, false), (was) =>
-            was ? Effect.flatMap(now, (at) => out.offer(new Disconnected({ reason, at }))) : Effect.void)
+          Effect.gen(function*() {
+            const since = yield* Ref.getAndSet(connectedAt, undefined)
+            const at = yield* now
+            yield* Ref.set(lastWasStable, since !== undefined && at - since >= Duration.toMillis(STABLE_AFTER))
+            if (since !== undefined) yield* out.offer(new Disconnected({ reason, at }))
+          })
 
         // A PUT that failed for a passing reason is sent again a minute later, while the key lives
         // (if it expires all the same, Binance says so and the stream gets a new one); -1125 means
@@ -192,8 +199,9 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
             openTimeout,
             rolloverAfter,
             onOpen: Effect.gen(function*() {
-              yield* Ref.set(connected, true)
-              yield* out.offer(new Connected({ at: yield* now }))
+              const at = yield* now
+              yield* Ref.set(connectedAt, at)
+              yield* out.offer(new Connected({ at }))
               const settings = yield* readSettings
               yield* out.offer(new Resynced({ settings, at: yield* now }))
             }),
@@ -204,8 +212,16 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
           Effect.tapError((e) => lost(describe(e)))
         )
 
-        yield* session.pipe(
-          Effect.retry({ schedule: reconnect, while: isTransient }),
+        // Failures in a row follow the schedule; a connection that had lasted `STABLE_AFTER` ends
+        // the row: the next attempt is at once, and the one after that the schedule's first.
+        const supervise = (): Effect.Effect<never, StreamFailure> =>
+          session.pipe(
+            Effect.retry({ schedule: reconnect, while: (e) => Effect.map(Ref.get(lastWasStable), (stable) => !stable && isTransient(e)) }),
+            Effect.catchAll((e) =>
+              Effect.flatMap(Ref.get(lastWasStable), (stable) => (stable && isTransient(e) ? supervise() : Effect.fail(e)))
+            )
+          )
+        yield* supervise().pipe(
           Effect.catchAll((e) => out.fail(e)),
           Effect.forkScoped
         )

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -169,8 +170,7 @@ describe("UserDataStream", () => {
       yield* sleeping(40 * 60_000)
       yield* TestClock.adjust("40 minutes")
       assert.include((yield* next("Disconnected")).reason, "listenKey")
-      yield* sleeping(1000)
-      yield* TestClock.adjust("1 second")
+      // The connection had lasted 40 minutes: reconnected at once.
       yield* next("Connected")
       yield* next("Resynced")
       assert.strictEqual(ws.connections[1]!.url, "ws://127.0.0.1:1/private/ws?listenKey=key-2")
@@ -215,7 +215,7 @@ describe("UserDataStream", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("reconnects on the back-off schedule, telling Disconnected once", () => {
+  it.effect("reconnects on the back-off schedule, telling Disconnected once; a connection that lasted a minute starts it over", () => {
     const { layer, ws } = setup({ reconnect: Schedule.exponential("1 second") })
     return Effect.gen(function*() {
       const { next, out } = yield* consume
@@ -232,6 +232,23 @@ describe("UserDataStream", () => {
       yield* next("Connected")
       yield* next("Resynced")
       assert.strictEqual(yield* Queue.size(out), 0)
+      // Lost again at once: the row goes on (8 s).
+      ws.connections[3]!.drop()
+      yield* next("Disconnected")
+      yield* sleeping(8000)
+      yield* TestClock.adjust(8000)
+      yield* next("Connected")
+      yield* next("Resynced")
+      // Lost after a minute: reconnected at once, and the next failure waits the schedule's first delay.
+      yield* TestClock.adjust("2 minutes")
+      ws.refuse(1)
+      ws.connections[4]!.drop()
+      yield* next("Disconnected")
+      yield* until(() => ws.connections.length === 6, "the immediate reconnection")
+      yield* sleeping(1000)
+      yield* TestClock.adjust(1000)
+      yield* next("Connected")
+      yield* next("Resynced")
     }).pipe(Effect.provide(layer))
   })
 
@@ -278,6 +295,19 @@ describe("UserDataStream options", () => {
         assert.strictEqual(error.field, field)
         assert.match(error.accepted, /duration from|ws:\/\/ or wss:\/\//)
       }
+    }))
+})
+
+describe("UserDataStream.RECONNECT_DEFAULT", () => {
+  it.effect("jittered exponential back-off from 500 ms, doubling, capped at 30 s", () =>
+    Effect.gen(function*() {
+      const delays = yield* Schedule.run(Schedule.delays(UserDataStream.RECONNECT_DEFAULT), 0, Array.from({ length: 12 }, () => undefined))
+      const millis = Chunk.toReadonlyArray(delays).map(Duration.toMillis)
+      assert.strictEqual(millis.length, 12)
+      millis.forEach((ms, n) => {
+        const base = Math.min(500 * 2 ** n, 30_000)
+        assert.isTrue(ms >= base * 0.8 && ms <= base * 1.2, `delay ${n}: ${ms} ms, expected ${base} ms ± 20 %`)
+      })
     }))
 })
 
