@@ -36,8 +36,8 @@ import { type AccountSettings, Connected, Disconnected, Resynced, type StreamCon
 
 export interface Options {
   /**
-   * Where the stream's WebSocket is, without path: by default derived from the REST base URL (`BinanceConfig.baseUrl`)
-   * (`wss://fstream.binance.com` for production, `wss://fstream.binancefuture.com` for the testnet,
+   * Where the stream's WebSocket is (the stream's path is added): by default derived from the REST
+   * base URL, `BinanceConfig.baseUrl` (`wss://fstream.binance.com` for production, `wss://fstream.binancefuture.com` for the testnet,
    * `wss://demo-fstream.binance.com` for the demo exchange, the REST host with ws:// or wss:// otherwise).
    */
   readonly websocketUrl?: string | undefined
@@ -69,10 +69,13 @@ export const RECONNECT_DEFAULT: Schedule.Schedule<unknown, unknown> = Schedule.e
 /** A connection that lasted this long ends a row of failures: the back-off starts over. */
 export const STABLE_AFTER = Duration.minutes(1)
 
+/** -1125: the listen key expired or was closed; the next connection gets a new one. */
+const isKeyGone = (e: StreamFailure): boolean => e._tag === "InvalidParameter" && e.reason === "listen-key"
+
 /** Does reconnecting help after this failure? */
 export const isTransient = (e: StreamFailure): boolean =>
   e._tag === "StreamConnectionLost" ||
-  (e._tag === "InvalidParameter" && e.reason === "listen-key") ||
+  isKeyGone(e) ||
   e._tag === "RateLimited" ||
   e._tag === "TimestampOutsideWindow" ||
   isTransientCall(false)(e)
@@ -82,25 +85,41 @@ const TESTNET_HOSTS: Readonly<Record<string, string>> = {
   "demo-fapi.binance.com": "wss://demo-fstream.binance.com"
 }
 
-/** The stream's URL for a key, from the REST base URL and the options. */
-export const streamUrl = (baseUrl: string, options: Pick<Options, "websocketUrl" | "path">) => {
+const parseUrl = (raw: string): URL | null => {
+  try {
+    return new URL(raw)
+  } catch {
+    return null
+  }
+}
+
+/** The stream's URL for a key, from the REST base URL and the options (InvalidInput for a bad `websocketUrl`). */
+export const streamUrl = (
+  baseUrl: string,
+  options: Pick<Options, "websocketUrl" | "path">
+): Effect.Effect<(listenKey: string) => string, InvalidInput> => {
   const rest = new URL(baseUrl)
   const testnet = TESTNET_HOSTS[rest.host]
-  if (options.websocketUrl !== undefined) {
-    const given = new URL(options.websocketUrl)
-    if ((given.protocol !== "ws:" && given.protocol !== "wss:") || given.search !== "" || given.hash !== "") {
-      throw new TypeError("not a ws:// or wss:// URL without query")
-    }
+  const given = options.websocketUrl === undefined ? undefined : parseUrl(options.websocketUrl)
+  if (given === null || (given !== undefined && ((given.protocol !== "ws:" && given.protocol !== "wss:") || given.search !== "" || given.hash !== ""))) {
+    return Effect.fail(
+      new InvalidInput({
+        field: "websocketUrl",
+        accepted: "a ws:// or wss:// URL without query or fragment, e.g. wss://fstream.binance.com",
+        received: JSON.stringify(options.websocketUrl)
+      })
+    )
   }
   const base = (options.websocketUrl ??
     (rest.host === "fapi.binance.com"
       ? "wss://fstream.binance.com"
       : testnet ?? `${rest.protocol === "https:" ? "wss:" : "ws:"}//${rest.host}`)).replace(/\/+$/, "")
   const path = options.path ?? (testnet === undefined ? "private" : "legacy")
-  return (listenKey: string): string =>
+  return Effect.succeed((listenKey: string): string =>
     path === "private"
       ? `${base}/private/ws?listenKey=${encodeURIComponent(listenKey)}`
       : `${base}/ws/${encodeURIComponent(listenKey)}`
+  )
 }
 
 const duration = (
@@ -129,15 +148,7 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
       const keepAliveEvery = yield* duration("keepAliveEvery", options.keepAliveEvery, KEEP_ALIVE_DEFAULT, Duration.minutes(1), Duration.minutes(59))
       const rolloverAfter = yield* duration("rolloverAfter", options.rolloverAfter, ROLLOVER_DEFAULT, Duration.seconds(1), Duration.hours(24))
       const openTimeout = yield* duration("openTimeout", options.openTimeout, Duration.seconds(10), Duration.millis(1), Duration.minutes(5))
-      const urlOf = yield* Effect.try({
-        try: () => streamUrl(http.baseUrl, options),
-        catch: () =>
-          new InvalidInput({
-            field: "websocketUrl",
-            accepted: "a ws:// or wss:// URL without query or fragment, e.g. wss://fstream.binance.com",
-            received: String(options.websocketUrl)
-          })
-      })
+      const urlOf = yield* streamUrl(http.baseUrl, options)
       const reconnect = options.reconnect ?? RECONNECT_DEFAULT
 
       /** The settings, read once: Multi-Assets and position mode, and each symbol's margin type and leverage. */
@@ -181,7 +192,7 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
         // A PUT that failed for a passing reason is sent again a minute later, while the key lives
         // (if it expires all the same, Binance says so and the stream gets a new one); -1125 means
         // the key is gone: the connection ends and the next one has a new key.
-        const passing = (e: BinanceError) => isTransient(e) && !(e._tag === "InvalidParameter" && e.reason === "listen-key")
+        const passing = (e: BinanceError) => isTransient(e) && !isKeyGone(e)
         const keepAlive = http.call(Catalog.keepAliveListenKey, {}).pipe(
           Effect.tapError((e) => passing(e) ? Effect.logWarning(`the user-data stream's key could not be extended: ${e.message}`) : Effect.void),
           Effect.retry({ schedule: Schedule.spaced("1 minute"), times: 15, while: passing }),

@@ -19,14 +19,18 @@ describe("UserDataStream.RECONNECT_DEFAULT", () => {
 })
 
 describe("UserDataStream.streamUrl", () => {
-  it("production, testnet, demo and the simulator", () => {
-    assert.strictEqual(UserDataStream.streamUrl("https://fapi.binance.com", {})("k"), "wss://fstream.binance.com/private/ws?listenKey=k")
-    assert.strictEqual(UserDataStream.streamUrl("https://testnet.binancefuture.com", {})("k"), "wss://fstream.binancefuture.com/ws/k")
-    assert.strictEqual(UserDataStream.streamUrl("https://demo-fapi.binance.com", {})("k"), "wss://demo-fstream.binance.com/ws/k")
-    assert.strictEqual(UserDataStream.streamUrl("http://127.0.0.1:8080", {})("k"), "ws://127.0.0.1:8080/private/ws?listenKey=k")
-    assert.strictEqual(
-      UserDataStream.streamUrl("http://127.0.0.1:8080", { websocketUrl: "ws://h:1/", path: "legacy" })("k"),
-      "ws://h:1/ws/k"
-    )
-  })
+  it.effect("production, testnet, demo and the simulator; a websocketUrl of your own", () =>
+    Effect.gen(function*() {
+      const url = (base: string, options: UserDataStream.Options = {}) => Effect.map(UserDataStream.streamUrl(base, options), (of) => of("k"))
+      assert.strictEqual(yield* url("https://fapi.binance.com"), "wss://fstream.binance.com/private/ws?listenKey=k")
+      assert.strictEqual(yield* url("https://testnet.binancefuture.com"), "wss://fstream.binancefuture.com/ws/k")
+      assert.strictEqual(yield* url("https://demo-fapi.binance.com"), "wss://demo-fstream.binance.com/ws/k")
+      assert.strictEqual(yield* url("http://127.0.0.1:8080"), "ws://127.0.0.1:8080/private/ws?listenKey=k")
+      assert.strictEqual(yield* url("http://127.0.0.1:8080", { websocketUrl: "ws://h:1/", path: "legacy" }), "ws://h:1/ws/k")
+      for (const websocketUrl of ["https://fstream.binance.com", "not a url", "wss://h/?a=1"]) {
+        const error = yield* Effect.flip(url("https://fapi.binance.com", { websocketUrl }))
+        assert.strictEqual(error.field, "websocketUrl")
+        assert.strictEqual(error.received, JSON.stringify(websocketUrl))
+      }
+    }))
 })
