@@ -8,7 +8,7 @@ import { NotFound } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { Accounts } from "../Accounts.js"
-import type { JobRecord } from "../JobRecord.js"
+import { type JobRecord, view } from "../JobRecord.js"
 import { Jobs } from "../Jobs.js"
 import { vocabulary } from "../Vocabulary.js"
 import { makeAccess, requireScope } from "./Auth.js"
@@ -77,6 +77,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` }
           }
         }))
-      .handle("get", ({ path }) => Effect.map(readable(path.id), jobs.view))
+      .handle("get", ({ path }) => Effect.map(readable(path.id), view))
       .handle("events", ({ path }) => Effect.map(readable(path.id), sse))
   }))

@@ -49,13 +49,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) 
             { token: caller.name, jobId: null },
             current.marginType
           ).pipe(upstream(account.name))
-          return {
-            account: account.name,
-            symbol: path.symbol,
-            marginType: payload.marginType,
-            outcome: applied.result.outcome,
-            reconciled: applied.result.reconciled,
-            auditId: applied.auditId
-          }
+          return { account: account.name, symbol: path.symbol, marginType: payload.marginType, ...applied }
         }), { uninterruptible: true })
   }))

@@ -35,12 +35,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) 
           const applied = yield* changes.setMultiAssets(account, on, { token: caller.name, jobId: null }, before.value).pipe(
             upstream(account.name)
           )
-          return {
-            account: account.name,
-            multiAssetsMargin: on,
-            outcome: applied.result.outcome,
-            reconciled: applied.result.reconciled,
-            auditId: applied.auditId
-          }
+          return { account: account.name, multiAssetsMargin: on, ...applied }
         }), { uninterruptible: true })
   }))
