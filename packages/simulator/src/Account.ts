@@ -108,8 +108,11 @@ export const empty = (name: string, now: number): Account => ({
   updateTime: now
 })
 
+/** The settings of a symbol that was never changed. */
+export const defaultSetting = (defaultLeverage: number): SymbolSetting => ({ marginType: "CROSSED", leverage: defaultLeverage, isAutoAddMargin: false })
+
 export const symbolSetting = (account: Account, symbol: string, defaultLeverage: number): SymbolSetting =>
-  account.symbols.get(symbol) ?? { marginType: "CROSSED", leverage: defaultLeverage, isAutoAddMargin: false }
+  account.symbols.get(symbol) ?? defaultSetting(defaultLeverage)
 
 export const setSymbol = (
   account: Account,

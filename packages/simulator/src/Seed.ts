@@ -48,6 +48,7 @@ const Side = oneOf("BUY", "SELL")
 const TimeInForce = oneOf("GTC", "IOC", "FOK", "GTX", "GTD")
 const Leverage = withMessage(Schema.Number.pipe(Schema.int(), Schema.between(1, 125)), "must be a whole number from 1 to 125")
 const NonNegInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+const Millis = withMessage(Schema.Number.pipe(Schema.int(), Schema.between(1, 2_147_483_647)), "must be a whole number of milliseconds from 1 to 2147483647")
 
 export const KeyInput = Schema.Struct({
   apiKey: ApiKeyString,
@@ -155,7 +156,17 @@ export const ConfigInput = Schema.Struct({
   /** A no-op margin-type change on a symbol without position answers -4067 (observed quirk). Default false. */
   quirk4067: Schema.optional(Schema.Boolean),
   /** Leverage of symbols that were never changed. Default 20. */
-  defaultLeverage: Schema.optional(Leverage)
+  defaultLeverage: Schema.optional(Leverage),
+  /** A listenKey's life after its creation or last keep-alive, in ms. Default 3600000 (60 min). */
+  listenKeyTtlMs: Schema.optional(Millis),
+  /** A user-data stream connection's longest life, in ms. Default 86400000 (24 h). */
+  streamMaxConnectionMs: Schema.optional(Millis),
+  /** Interval of the server's WebSocket pings, in ms. Default 180000 (3 min). */
+  streamPingIntervalMs: Schema.optional(Millis),
+  /** A connection that leaves a ping unanswered this long (ms) is closed. Default 600000 (10 min). */
+  streamPongTimeoutMs: Schema.optional(Millis),
+  /** A margin-type change of a symbol without position sends ACCOUNT_UPDATE too. Default true. */
+  marginTypeEventWhenFlat: Schema.optional(Schema.Boolean)
 })
 export type ConfigInput = typeof ConfigInput.Type
 

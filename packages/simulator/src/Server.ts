@@ -1,6 +1,7 @@
 /**
  * The simulator over HTTP (node:http): binds 127.0.0.1 by default, keeps connections alive, hands
- * every request to the engine and destroys the socket for a dropped-connection fault.
+ * every request to the engine and destroys the socket for a dropped-connection fault. The user-data
+ * stream's WebSockets share the port (`StreamServer`).
  * Node-only: import it as `@marginctl/simulator/Server` (it is not in the platform-free barrel).
  */
 import * as Effect from "effect/Effect"
@@ -14,6 +15,7 @@ import { splitTarget } from "./RequestParams.js"
 import type { SimRequest } from "./Simulator.js"
 import { InputError } from "./Seed.js"
 import * as Simulator from "./Simulator.js"
+import * as StreamServer from "./StreamServer.js"
 
 export interface ServerOptions {
   /** 0 (default) picks a free port. */
@@ -27,6 +29,8 @@ export interface ServerOptions {
   readonly adminToken?: string | undefined
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined
+  /** How often listenKeys whose time is up are expired (their connections hear `listenKeyExpired`), ms. Default 250. */
+  readonly keyExpiryCheckMs?: number | undefined
 }
 
 export interface RunningServer {
@@ -146,6 +150,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     })
   })
   server.keepAliveTimeout = 65_000
+  const streams = StreamServer.attach(server, sim, options.keyExpiryCheckMs)
 
   const host = options.host ?? "127.0.0.1"
   await new Promise<void>((resolve, reject) => {
@@ -166,6 +171,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     sim,
     close: () =>
       new Promise<void>((resolve) => {
+        streams.close()
         server.close(() => resolve())
         server.closeAllConnections()
       })

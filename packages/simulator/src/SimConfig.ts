@@ -18,6 +18,16 @@ export interface SimConfig {
   positionsBlockMultiAssets: boolean
   quirk4067: boolean
   defaultLeverage: number
+  /** A listenKey's life after its creation or last keep-alive (ms). */
+  listenKeyTtlMs: number
+  /** A stream connection's longest life (ms); Binance closes it after 24 h. */
+  streamMaxConnectionMs: number
+  /** How often the server pings a stream connection (ms). */
+  streamPingIntervalMs: number
+  /** How long a connection may leave a ping unanswered before it is closed (ms). */
+  streamPongTimeoutMs: number
+  /** A margin-type change of a symbol without position sends ACCOUNT_UPDATE too (unconfirmed on Binance). */
+  marginTypeEventWhenFlat: boolean
 }
 
 export const BAN_MAX_MS = 3 * 24 * 60 * 60 * 1000
@@ -31,7 +41,12 @@ export const defaults = (): SimConfig => ({
   isolatedBlocksOnlyWithPosition: false,
   positionsBlockMultiAssets: false,
   quirk4067: false,
-  defaultLeverage: 20
+  defaultLeverage: 20,
+  listenKeyTtlMs: 60 * 60 * 1000,
+  streamMaxConnectionMs: 24 * 60 * 60 * 1000,
+  streamPingIntervalMs: 3 * 60 * 1000,
+  streamPongTimeoutMs: 10 * 60 * 1000,
+  marginTypeEventWhenFlat: true
 })
 
 export const apply = (config: SimConfig, input: ConfigInput | undefined): void => {

@@ -6,7 +6,10 @@
  * Time comes from the `Clock` present when the simulator is made (a `TestClock` in tests), shifted
  * by the clock-skew fault.
  */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type * as Account from "./Account.js"
 import * as ChangeLog from "./ChangeLog.js"
 import * as Faults from "./Faults.js"
@@ -16,7 +19,11 @@ import * as Pipeline from "./internal/pipeline.js"
 import { defaultMarket, serverTime, setMarket, type State } from "./internal/state.js"
 import * as SimConfig from "./SimConfig.js"
 import * as Seed from "./Seed.js"
+import * as UserDataStream from "./UserDataStream.js"
 import * as Weight from "./Weight.js"
+
+/** A user-data stream asked for with a listenKey that does not exist (never created, expired or closed). */
+export class UnknownListenKey extends Data.TaggedError("UnknownListenKey")<{ readonly listenKey: string }> {}
 
 /** A raw HTTP request, as the server and the in-process `HttpClient` layer hand it to `handle`. */
 export interface SimRequest {
@@ -80,6 +87,18 @@ export interface SimulatorShape {
   readonly requestCount: (path: string, method?: string) => number
   /** Weight used by a client IP in the current minute: what `X-MBX-USED-WEIGHT-1M` tells it. */
   readonly usedWeight: (clientIp: string) => number
+  /**
+   * Adds a subscriber to a listenKey's stream (the server's WebSocket bridge uses it); the effect
+   * gives the function that removes it, or fails when the key does not exist.
+   */
+  readonly subscribe: (listenKey: string, subscriber: UserDataStream.Subscriber) => Effect.Effect<() => void, UnknownListenKey>
+  /**
+   * A listenKey's events in process, each as the JSON text the WebSocket sends; the stream ends when
+   * the key expires (after `listenKeyExpired`), is closed or its connections are dropped.
+   */
+  readonly userDataEvents: (listenKey: string) => Stream.Stream<string, UnknownListenKey>
+  /** Expires the listenKeys whose time is up (the server calls it on a timer; keys also expire lazily). */
+  readonly expireDueKeys: Effect.Effect<void>
   /** Server time now (clock plus skew). */
   readonly now: Effect.Effect<number>
   /** Back to the seed: accounts, config, weights, faults, log and counters. */
@@ -120,6 +139,7 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
       weights: Weight.make(config),
       faults: Faults.make(),
       log: ChangeLog.make(),
+      stream: UserDataStream.make(config, () => randomToken(64)),
       requests: new Map(),
       nextId: 1000001,
       adminToken: options.adminToken ?? randomToken(40),
@@ -135,8 +155,37 @@ export const make = (options: Options = {}): Effect.Effect<SimulatorShape, Seed.
         ? Control.handle(state, request, initial)
         : Pipeline.handle(state, request)
 
+    const subscribe = (listenKey: string, subscriber: UserDataStream.Subscriber) =>
+      Effect.suspend(() => {
+        const unsubscribe = state.stream.subscribe(listenKey, serverTime(state), subscriber)
+        return unsubscribe === undefined ? Effect.fail(new UnknownListenKey({ listenKey })) : Effect.succeed(unsubscribe)
+      })
+
+    // Each event carries the clock time it is due (the event-delay fault), so that events stay in
+    // order and a delay holds each back by the same time.
+    const userDataEvents = (listenKey: string): Stream.Stream<string, UnknownListenKey> =>
+      Stream.asyncScoped<{ readonly text: string; readonly due: number }, UnknownListenKey>((emit) =>
+        Effect.acquireRelease(
+          subscribe(listenKey, {
+            event: (text, delayMs) => void emit.single({ text, due: clock.unsafeCurrentTimeMillis() + delayMs }),
+            close: () => void emit.end()
+          }),
+          (unsubscribe) => Effect.sync(unsubscribe)
+        )
+      ).pipe(
+        Stream.mapEffect(({ due, text }) =>
+          Effect.suspend(() => {
+            const wait = due - clock.unsafeCurrentTimeMillis()
+            return wait > 0 ? Effect.as(clock.sleep(Duration.millis(wait)), text) : Effect.succeed(text)
+          })
+        )
+      )
+
     return {
       handle,
+      subscribe,
+      userDataEvents,
+      expireDueKeys: Effect.sync(() => state.stream.expireDue(serverTime(state))),
       adminToken: state.adminToken,
       demo,
       account: (name) => state.accounts.get(name),

@@ -1,7 +1,8 @@
 /**
  * The control API under `/_sim` (Bearer admin token): seed and read accounts, add and cancel
  * orders, open and close positions, set balances and settings, faults, reset, the change log,
- * weight usage and request counts. JSON in and out; a bad input is a 400 naming the field.
+ * weight usage and request counts, the user-data stream and its faults. A settings change sends the
+ * user-data events Binance sends for a change made in its app. JSON in and out; a bad input is a 400 naming the field.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -16,16 +17,9 @@ import * as Seeding from "./seeding.js"
 import { indexKeys, serverTime, type State } from "./state.js"
 import * as RiskViews from "./riskViews.js"
 import * as Views from "./views.js"
-
-const json = (status: number, body: unknown): SimResponse => ({
-  status,
-  headers: { "Content-Type": "application/json" },
-  body: JSON.stringify(body)
-})
-
-const bad = (field: string, message: string) => json(400, { error: "invalid input", field, message })
-const notFound = (message: string) => json(404, { error: "not found", message })
-const fromInputError = (e: Seed.InputError) => bad(e.field, e.message)
+import { bad, decodeBody, fromInputError, json, notFound, parseBody, type Route, run } from "./controlReplies.js"
+import * as StreamControl from "./streamControl.js"
+import * as StreamEvents from "./streamEvents.js"
 
 /** The control view of an account (no secrets: only key ids, types and permissions). */
 const accountView = (state: State, a: Account.Account) => ({
@@ -46,17 +40,6 @@ const accountView = (state: State, a: Account.Account) => ({
   updateTime: a.updateTime
 })
 
-const parseBody = (req: SimRequest): Either.Either<unknown, SimResponse> => {
-  if (req.body.trim() === "") return Either.right({})
-  try {
-    return Either.right(JSON.parse(req.body))
-  } catch {
-    return Either.left(bad("(body)", "is not valid JSON"))
-  }
-}
-
-const decodeBody = <A, I>(req: SimRequest, schema: Schema.Schema<A, I>): Either.Either<A, SimResponse> =>
-  Either.flatMap(parseBody(req), (body) => Either.mapLeft(Seed.decode(schema, body), fromInputError))
 
 /** Control API orders: `kind` ("regular", default, or "algo") picks the schema of the rest. */
 const splitKind = (body: unknown): Either.Either<{ readonly kind: "regular" | "algo"; readonly rest: unknown }, SimResponse> => {
@@ -79,7 +62,6 @@ const logControl = (state: State, account: string, endpoint: string, params: unk
 
 const query = (req: SimRequest): URLSearchParams => new URLSearchParams(req.query)
 
-type Handler = (state: State, req: SimRequest, initial: Seeding.Initial, args: ReadonlyArray<string>) => Effect.Effect<SimResponse>
 
 const withAccount = (
   state: State,
@@ -90,17 +72,10 @@ const withAccount = (
   return a === undefined ? Effect.succeed(notFound(`no account named ${JSON.stringify(name)}`)) : f(a)
 }
 
-const run = <A>(
-  decoded: Either.Either<A, SimResponse>,
-  f: (a: A) => Effect.Effect<SimResponse, Seed.InputError>
-): Effect.Effect<SimResponse> =>
-  Either.isLeft(decoded)
-    ? Effect.succeed(decoded.left)
-    : f(decoded.right).pipe(Effect.catchAll((e) => Effect.succeed(fromInputError(e))))
 
 const PutAccountsInput = Schema.Union(Seed.SeedInput, Schema.Array(Seed.AccountInput))
 
-const routes: ReadonlyArray<readonly [string, string, Handler]> = [
+const routes: ReadonlyArray<Route> = [
   ["GET", "accounts", (state) => Effect.succeed(json(200, [...state.accounts.values()].map((a) => accountView(state, a))))],
   ["PUT", "accounts", (state, req) =>
     run(decodeBody(req, PutAccountsInput), (input) =>
@@ -131,6 +106,7 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
   ["DELETE", "accounts/:name", (state, _req, _i, [name]) =>
     withAccount(state, name!, (a) => {
       state.accounts.delete(a.name)
+      state.stream.close(a.name, serverTime(state))
       indexKeys(state)
       logControl(state, a.name, "DELETE /_sim/accounts/:name", {}, { name: a.name }, null)
       return Effect.succeed(json(200, { deleted: a.name }))
@@ -188,8 +164,10 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
       run(decodeBody(req, Seed.SettingsInput), (input) =>
         Effect.gen(function*() {
           const before = Account.settingsView(a)
+          const snapshot = StreamEvents.snapshot(a)
           yield* Seeding.applySettings(a, input, "", Seeding.buildContext(state))
           logControl(state, a.name, "PUT /_sim/accounts/:name/settings", input, before, Account.settingsView(a))
+          StreamEvents.announce(state, a, snapshot)
           return json(200, accountView(state, a))
         })))],
   ["GET", "faults", (state) => Effect.succeed(json(200, state.faults.list()))],
@@ -245,7 +223,8 @@ const routes: ReadonlyArray<readonly [string, string, Handler]> = [
       Effect.sync(() => {
         SimConfig.apply(state.config, input)
         return json(200, state.config)
-      }))]
+      }))],
+  ...StreamControl.routes
 ]
 
 const matchRoute = (pattern: string, segments: ReadonlyArray<string>): Array<string> | undefined => {

@@ -218,7 +218,7 @@ const execute = (state: State, req: SimRequest, p: Extract<Prepared, { _tag: "Ve
   }
   const result = p.route.run(ctx)
   if (fault !== undefined) return faultResponse(fault, p.used, p.used)
-  if ("code" in result) return fail(result.code, p.used)
+  if ("code" in result) return fail(result.code, p.used, 0, ...(result.fill ?? []))
   return respond((result as Reply).status, (result as Reply).body, p.used)
 }
 

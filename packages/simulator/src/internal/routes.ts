@@ -13,6 +13,7 @@ import * as Rules from "../Rules.js"
 import { exchangeInfoBody, type State } from "./state.js"
 import * as MarketViews from "./marketViews.js"
 import * as RiskViews from "./riskViews.js"
+import * as StreamEvents from "./streamEvents.js"
 import * as Views from "./views.js"
 
 /** @internal An answer before headers are added. */
@@ -30,9 +31,10 @@ export interface Ctx {
   readonly label: string
 }
 
-/** @internal A business rejection: a Binance code answered with HTTP 400. */
+/** @internal A business rejection: a Binance code answered with HTTP 400, its message filled with `fill`. */
 export interface Rejection {
   readonly code: number
+  readonly fill?: ReadonlyArray<string | number>
 }
 
 /** @internal */
@@ -110,6 +112,7 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const target = ctx.params.get("multiAssetsMargin")!.value === "true"
     const code = Rules.multiAssets(account, target, ctx.state.market, ctx.state.config)
     if (code !== undefined) return { code }
+    const before = StreamEvents.snapshot(account)
     account.multiAssetsMargin = target
     account.updateTime = ctx.now
     ctx.state.log.record({
@@ -121,6 +124,7 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
       before: { multiAssetsMargin: !target },
       after: { multiAssetsMargin: target }
     })
+    StreamEvents.announce(ctx.state, account, before)
     return SUCCESS
   },
   setMarginType: (ctx) => {
@@ -130,6 +134,7 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const code = Rules.marginType(account, symbol, target, ctx.state.config)
     if (code !== undefined) return { code }
     const before = Account.marginTypeOf(account, symbol)
+    const snapshot = StreamEvents.snapshot(account)
     Account.setSymbol(account, symbol, ctx.state.config.defaultLeverage, { marginType: target })
     account.updateTime = ctx.now
     ctx.state.log.record({
@@ -141,8 +146,39 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
       before: { symbol, marginType: before },
       after: { symbol, marginType: target }
     })
+    StreamEvents.announce(ctx.state, account, snapshot)
     return SUCCESS
-  }
+  },
+  setLeverage: (ctx) => {
+    const account = ctx.account!
+    const symbol = ctx.params.get("symbol")!.value
+    const leverage = Number(ctx.params.get("leverage")!.value)
+    const spec = ctx.state.market.symbol(symbol)!
+    if (leverage > spec.maxLeverage) return { code: -4028, fill: [leverage] }
+    const before = Account.symbolSetting(account, symbol, ctx.state.config.defaultLeverage).leverage
+    if (leverage !== before) {
+      const snapshot = StreamEvents.snapshot(account)
+      Account.setSymbol(account, symbol, ctx.state.config.defaultLeverage, { leverage })
+      account.updateTime = ctx.now
+      ctx.state.log.record({
+        time: ctx.now,
+        source: "api",
+        account: account.name,
+        endpoint: ctx.label,
+        params: { symbol, leverage },
+        before: { symbol, leverage: before },
+        after: { symbol, leverage }
+      })
+      StreamEvents.announce(ctx.state, account, snapshot)
+    }
+    return ok({ symbol, leverage, maxNotionalValue: Views.symbolConfigEntry(account, symbol, ctx.state.config).maxNotionalValue })
+  },
+  createListenKey: (ctx) => ok({ listenKey: ctx.state.stream.create(ctx.account!.name, ctx.now) }),
+  keepAliveListenKey: (ctx) => {
+    const listenKey = ctx.state.stream.keepAlive(ctx.account!.name, ctx.now)
+    return listenKey === undefined ? { code: -1125 } : ok({ listenKey })
+  },
+  closeListenKey: (ctx) => (ctx.state.stream.close(ctx.account!.name, ctx.now) ? ok({}) : { code: -1125 })
 }
 
 const fieldOf = (name: string, field: Schema.Struct.Field, required: boolean): Field => {

@@ -292,6 +292,7 @@ export const reset = (state: State, initial: Initial): Effect.Effect<void, Seed.
     yield* applySeed(state, initial.seed)
     state.weights.reset()
     state.faults.clear()
+    state.stream.clear()
     state.log.clear()
     state.requests.clear()
   })

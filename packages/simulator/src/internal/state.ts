@@ -11,6 +11,7 @@ import * as Market from "../Market.js"
 import type { SimConfig } from "../SimConfig.js"
 import type { InputError } from "../Seed.js"
 import type { HmacVerifier } from "../Simulator.js"
+import type * as UserDataStream from "../UserDataStream.js"
 import type * as Weight from "../Weight.js"
 import { exchangeInfoTemplate } from "./marketViews.js"
 
@@ -33,6 +34,8 @@ export interface State {
   readonly weights: Weight.Weights
   readonly faults: Faults.Faults
   readonly log: ChangeLog.ChangeLog
+  /** listenKeys, their subscribers and the stream faults. */
+  readonly stream: UserDataStream.UserDataStream
   /** Requests received per `METHOD /path` (exchange API only). */
   readonly requests: Map<string, number>
   nextId: number

@@ -1,0 +1,163 @@
+/**
+ * What the user-data stream tells its consumers: the account's setting changes (Multi-Assets Mode, a
+ * symbol's margin type or leverage) and the stream's health (`Connected`, `Disconnected`, `Resynced`
+ * with the settings read again after every connection), plus `apply` for a consumer that keeps the
+ * settings in a cache.
+ *
+ * Binance's events (reference §6) are decoded by `decodeMessage`: `ACCOUNT_CONFIG_UPDATE` with `ai`
+ * (Multi-Assets) or `ac` (leverage), `ACCOUNT_UPDATE` with reason `MARGIN_TYPE_CHANGE` (margin type in
+ * lower case per position entry), and `listenKeyExpired`. Every other message is ignored.
+ */
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { MarginType, MarginTypeFromBinance, SymbolId } from "./Domain.js"
+
+const Times = { eventTime: Schema.Number, transactionTime: Schema.Number }
+
+/** Multi-Assets Mode was switched on or off. */
+export class MultiAssetsChanged extends Schema.TaggedClass<MultiAssetsChanged>()("MultiAssetsChanged", {
+  multiAssets: Schema.Boolean,
+  ...Times
+}) {}
+
+/** A symbol's margin type changed. */
+export class MarginTypeChanged extends Schema.TaggedClass<MarginTypeChanged>()("MarginTypeChanged", {
+  symbol: SymbolId,
+  marginType: MarginType,
+  ...Times
+}) {}
+
+/** A symbol's initial leverage changed. */
+export class LeverageChanged extends Schema.TaggedClass<LeverageChanged>()("LeverageChanged", {
+  symbol: SymbolId,
+  leverage: Schema.Int,
+  ...Times
+}) {}
+
+export const SettingChange = Schema.Union(MultiAssetsChanged, MarginTypeChanged, LeverageChanged)
+export type SettingChange = typeof SettingChange.Type
+
+/** One symbol's settings as read from symbolConfig. */
+export const SymbolSettings = Schema.Struct({
+  symbol: SymbolId,
+  marginType: MarginType,
+  /** Absent when Binance does not report it. */
+  leverage: Schema.optional(Schema.Int)
+})
+export type SymbolSettings = typeof SymbolSettings.Type
+
+/** The account's settings: what a cache holds and what `Resynced` replaces it with. */
+export const AccountSettings = Schema.Struct({
+  multiAssets: Schema.Boolean,
+  /** Position mode: true = Hedge. */
+  dualSidePosition: Schema.Boolean,
+  symbols: Schema.Array(SymbolSettings)
+})
+export type AccountSettings = typeof AccountSettings.Type
+
+/** The stream is connected: changes arrive from now on (a `Resynced` follows). */
+export class Connected extends Schema.TaggedClass<Connected>()("Connected", {
+  at: Schema.Number
+}) {}
+
+/** The stream lost its connection: changes may be missed until the next `Connected` and `Resynced`. */
+export class Disconnected extends Schema.TaggedClass<Disconnected>()("Disconnected", {
+  reason: Schema.String,
+  at: Schema.Number
+}) {}
+
+/** The settings, read again after a (re)connection: a cache replaces what it holds with them. */
+export class Resynced extends Schema.TaggedClass<Resynced>()("Resynced", {
+  settings: AccountSettings,
+  at: Schema.Number
+}) {}
+
+export const Lifecycle = Schema.Union(Connected, Disconnected, Resynced)
+export type Lifecycle = typeof Lifecycle.Type
+
+/** An item of the user-data stream. */
+export const UserDataEvent = Schema.Union(MultiAssetsChanged, MarginTypeChanged, LeverageChanged, Connected, Disconnected, Resynced)
+export type UserDataEvent = typeof UserDataEvent.Type
+
+/** The connection could not be kept (and the reconnection schedule gave up). */
+export class StreamConnectionLost extends Schema.TaggedError<StreamConnectionLost>()("StreamConnectionLost", {
+  reason: Schema.Literal("open-failed", "closed", "listen-key-expired"),
+  detail: Schema.String
+}) {
+  get message(): string {
+    return `the user-data stream's connection was lost (${this.reason}): ${this.detail}`
+  }
+}
+
+/** A cache's settings with a change applied (a symbol not held yet is added). */
+export const apply = (settings: AccountSettings, change: SettingChange): AccountSettings => {
+  if (change._tag === "MultiAssetsChanged") return { ...settings, multiAssets: change.multiAssets }
+  const update = (s: SymbolSettings): SymbolSettings =>
+    change._tag === "MarginTypeChanged" ? { ...s, marginType: change.marginType } : { ...s, leverage: change.leverage }
+  const index = settings.symbols.findIndex((s) => s.symbol === change.symbol)
+  if (index >= 0) return { ...settings, symbols: settings.symbols.map((s, i) => (i === index ? update(s) : s)) }
+  // A leverage change for a symbol not held: its margin type is unknown, so it is not added.
+  if (change._tag === "LeverageChanged") return settings
+  return { ...settings, symbols: [...settings.symbols, { symbol: change.symbol, marginType: change.marginType }] }
+}
+
+// --- Binance's wire shapes -------------------------------------------------------------------
+
+const WireTimes = { E: Schema.Number, T: Schema.Number }
+
+const WireMultiAssets = Schema.Struct({
+  e: Schema.Literal("ACCOUNT_CONFIG_UPDATE"),
+  ...WireTimes,
+  ai: Schema.Struct({ j: Schema.Boolean })
+})
+
+const WireLeverage = Schema.Struct({
+  e: Schema.Literal("ACCOUNT_CONFIG_UPDATE"),
+  ...WireTimes,
+  ac: Schema.Struct({ s: SymbolId, l: Schema.Int })
+})
+
+const WireAccountUpdate = Schema.Struct({
+  e: Schema.Literal("ACCOUNT_UPDATE"),
+  ...WireTimes,
+  a: Schema.Struct({
+    m: Schema.String,
+    P: Schema.optionalWith(Schema.Array(Schema.Struct({ s: SymbolId, mt: Schema.optional(MarginTypeFromBinance) })), { default: () => [] })
+  })
+})
+
+// Binance's own example of this event has `E` as a string.
+const WireKeyExpired = Schema.Struct({ e: Schema.Literal("listenKeyExpired"), E: Schema.Union(Schema.Number, Schema.NumberFromString) })
+
+const Wire = Schema.Union(WireMultiAssets, WireLeverage, WireAccountUpdate, WireKeyExpired)
+const decodeWire = Schema.decodeUnknownOption(Schema.parseJson(Wire))
+
+/** What one message of the stream says: setting changes, the key's expiry, or nothing of interest. */
+export type Message =
+  | { readonly _tag: "Changes"; readonly changes: ReadonlyArray<SettingChange> }
+  | { readonly _tag: "ListenKeyExpired"; readonly eventTime: number }
+
+const NOTHING: Message = { _tag: "Changes", changes: [] }
+
+/**
+ * Decodes one text message of the stream. Unknown events, other `ACCOUNT_UPDATE` reasons and
+ * malformed messages say nothing (never a failure: the stream carries many events this tool ignores).
+ */
+export const decodeMessage = (text: string): Message => {
+  const wire = decodeWire(text)
+  if (Option.isNone(wire)) return NOTHING
+  const w = wire.value
+  if (w.e === "listenKeyExpired") return { _tag: "ListenKeyExpired", eventTime: w.E }
+  const times = { eventTime: w.E, transactionTime: w.T }
+  if ("ai" in w) return { _tag: "Changes", changes: [new MultiAssetsChanged({ multiAssets: w.ai.j, ...times })] }
+  if ("ac" in w) return { _tag: "Changes", changes: [new LeverageChanged({ symbol: w.ac.s, leverage: w.ac.l, ...times })] }
+  if (w.a.m !== "MARGIN_TYPE_CHANGE") return NOTHING
+  // The symbol's BOTH entry and its LONG/SHORT entries carry the same margin type: one change per symbol.
+  const bySymbol = new Map<string, MarginTypeChanged>()
+  for (const p of w.a.P) {
+    if (p.mt !== undefined && !bySymbol.has(p.s)) {
+      bySymbol.set(p.s, new MarginTypeChanged({ symbol: p.s, marginType: p.mt, ...times }))
+    }
+  }
+  return { _tag: "Changes", changes: [...bySymbol.values()] }
+}
