@@ -1,10 +1,12 @@
 /**
  * End to end, in Debian's Chromium with the built extension: an account on the simulator (direct
  * backend, custom URL, HMAC key from the seed) configured through the options page, then the popup:
- * read the mode, switch it on and off, set a margin type, hit -4168 (planned and from the exchange),
+ * read the settings (weight 10 an open, re-opens answered from the worker's memo), plan from a full
+ * read (an open order blocks), switch the mode on and off, set a margin type, hit -4168 (planned and from the exchange),
  * "already set", a wrong passphrase and an unreachable URL. After each step the simulator's state is
  * checked through its control API. Screenshots of each popup state go to test-results/screenshots/.
  */
+import * as Duration from "effect/Duration"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Browser, launch, screenshot } from "./support/browser.js"
@@ -19,7 +21,8 @@ import {
   setUpPassphrase,
   switchMarginType
 } from "./support/flows.js"
-import { marginTypeOf, type Sim, startSim } from "./support/sim.js"
+import { OVERVIEW_TTL } from "../src/OverviewMemo.js"
+import { marginTypeOf, minuteWithRoom, requestsByPath, type Sim, startSim, weightMinute, weightUsed } from "./support/sim.js"
 
 const API_KEY = "e2eAliceApiKey0123456789"
 const SECRET = "e2eAliceHmacSecret9876543210abcdef"
@@ -33,6 +36,7 @@ const SEED = {
     balances: { USDT: 10000, USDC: 5000 },
     multiAssetsMargin: false,
     marginTypes: { BNBUSDT: "ISOLATED" },
+    leverage: { BNBUSDT: 10 },
     positions: [{ symbol: "ETHUSDT", positionAmt: 0.5 }]
   }]
 }
@@ -84,18 +88,82 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await expectNoSecrets(options)
   })
 
-  it("shows Multi-Assets Mode and the symbols that matter", async () => {
+  it("shows Multi-Assets Mode, the position mode and the isolated symbols with their leverage, reading only the settings", async () => {
+    await sim.control("DELETE", "requests/count")
     popup = await browser.open("popup.html")
     expect(await modeShown(popup)).toBe("off")
     await rowsShown(popup)
+    expect(await popup.getByTestId("position-mode").textContent()).toBe("Position mode: one-way")
     await expect(row(popup, "BNBUSDT").getAttribute("data-margin-type")).resolves.toBe("ISOLATED")
+    expect(await row(popup, "BNBUSDT").textContent()).toContain("leverage 10×")
+    // Only isolated symbols are listed until one searches; ETHUSDT (cross, with a position) is found by name.
+    expect(await popup.getByTestId("margin-type-row").count()).toBe(1)
+    await popup.fill("#search", "ETHUSDT")
     await expect(row(popup, "ETHUSDT").getAttribute("data-margin-type")).resolves.toBe("CROSSED")
-    expect(await row(popup, "ETHUSDT").textContent()).toContain("position 0.5")
-    // Only symbols with a position, open orders or isolated margin are listed until one searches.
-    expect(await popup.getByTestId("margin-type-row").count()).toBe(2)
+    expect(await row(popup, "ETHUSDT").textContent()).toContain("leverage 20×")
+    await popup.fill("#search", "")
     await expect(popup.getByTestId("account-select").inputValue()).resolves.not.toBe("")
     await screenshot(popup, "01-overview")
+    // accountConfig and symbolConfig (and the first clock sync): no orders, positions, balances or exchangeInfo.
+    const read = await requestsByPath(sim)
+    expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/symbolConfig"])
     expect((await sim.account("alice")).multiAssetsMargin).toBe(false)
+  })
+
+  it("costs weight 10 to open; re-opening within seconds costs nothing; 25 opens stay far under the budget", async () => {
+    // Past the worker's memo of the previous open, and in one minute of the simulator's weight count.
+    await new Promise((r) => setTimeout(r, Duration.toMillis(OVERVIEW_TTL) + 500))
+    await minuteWithRoom(25)
+    const minute = weightMinute()
+    const before = await weightUsed(sim)
+    const start = Date.now()
+    await popup.reload()
+    await rowsShown(popup)
+    expect(await weightUsed(sim) - before).toBe(10)
+    await popup.reload()
+    await rowsShown(popup)
+    expect(await weightUsed(sim) - before).toBe(10)
+    for (let open = 3; open <= 25; open++) {
+      await popup.reload()
+      await rowsShown(popup)
+      expect(await modeShown(popup)).toBe("off")
+    }
+    const spent = await weightUsed(sim) - before
+    expect(weightMinute()).toBe(minute)
+    // At most one read of the settings per memo period: without the memo 250, with the snapshot 2,400.
+    const periods = Math.ceil((Date.now() - start) / Duration.toMillis(OVERVIEW_TTL)) + 1
+    expect(spent % 10).toBe(0)
+    expect(spent).toBeLessThanOrEqual(10 * periods)
+    expect(spent).toBeLessThan(2400 / 10)
+  }, 90_000)
+
+  it("reads orders, positions and balances to plan a change, and an open order still blocks a margin-type switch", async () => {
+    const order = await sim.control<{ orderId: number }>("POST", "accounts/alice/orders", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "LIMIT",
+      price: "1000",
+      quantity: "0.01"
+    })
+    await sim.control("DELETE", "requests/count")
+    await switchMarginType(popup, "BTCUSDT", "ISOLATED")
+    const preview = popup.getByTestId("plan-preview")
+    expect(await preview.getAttribute("data-blocked")).toBe("true")
+    const text = (await preview.textContent()) ?? ""
+    expect(text).toContain("BTCUSDT has 1 open order")
+    expect(text).toContain("reading the account cost 96")
+    await expect(popup.getByTestId("confirm-apply").isDisabled()).resolves.toBe(true)
+    expect(await requestsByPath(sim)).toMatchObject({
+      "/fapi/v1/accountConfig": 1,
+      "/fapi/v1/symbolConfig": 1,
+      "/fapi/v1/openOrders": 1,
+      "/fapi/v1/openAlgoOrders": 1,
+      "/fapi/v3/account": 1
+    })
+    await screenshot(popup, "01b-blocked-open-order")
+    expect(await apiChanges(sim)).toHaveLength(0)
+    await closePanel(popup)
+    await sim.control("DELETE", `accounts/alice/orders/${order.orderId}`)
   })
 
   it("switches Multi-Assets Mode on after a preview of the plan and a confirmation", async () => {
@@ -194,6 +262,8 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await closePanel(popup)
     await popup.getByTestId("multi-assets-state").filter({ hasText: "on" }).waitFor()
     await sim.control("PUT", "accounts/alice/settings", { multiAssetsMargin: false })
+    // Changed behind the extension's back: the worker's memo may show the old mode until it expires.
+    await new Promise((r) => setTimeout(r, Duration.toMillis(OVERVIEW_TTL)))
   })
 
   it("asks for the passphrase after a lock, and says plainly when it is wrong", async () => {
