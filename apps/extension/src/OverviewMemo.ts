@@ -2,8 +2,8 @@
  * A short-lived memo of an account's overview in the worker, whatever the backend: re-opening the
  * popup within `OVERVIEW_TTL` answers from it and sends nothing. Effect's `Cache` (one entry per
  * backend) keeps a read for `OVERVIEW_TTL` and a failure not at all, so "Try again" reads again;
- * concurrent opens share one read. An apply forgets it when it ends, so the read that follows shows
- * what is true now. (A read already in flight when an apply ends, from another popup, may still be
+ * concurrent opens share one read. An apply forgets it when it is done, so the read that follows
+ * shows what is true now. (A read already in flight when an apply ends, from another popup, may still be
  * kept: it is at most `OVERVIEW_TTL` old.)
  */
 import * as Cache from "effect/Cache"
@@ -28,6 +28,11 @@ export const memoized = (backend: BackendShape): Effect.Effect<BackendShape> =>
     (cache): BackendShape => ({
       ...backend,
       overview: cache.get(KEY),
-      apply: (plan, desired) => Stream.ensuring(backend.apply(plan, desired), cache.invalidate(KEY))
+      // Forgotten as `Done` passes (before the page hears of it and reads again), and on any other end.
+      apply: (plan, desired) =>
+        backend.apply(plan, desired).pipe(
+          Stream.tap((message) => message._tag === "Done" ? cache.invalidate(KEY) : Effect.void),
+          Stream.ensuring(cache.invalidate(KEY))
+        )
     })
   )
