@@ -1,8 +1,7 @@
 /**
  * End to end, in Debian's Chromium with the built extension: an account on the simulator (direct
  * backend, custom URL, HMAC key from the seed) configured through the options page, then the popup:
- * read the settings (weight 10 an open, re-opens answered from the worker's memo), plan from a full
- * read (an open order blocks), switch the mode on and off, set a margin type, hit -4168 (planned and from the exchange),
+ * read the settings alone (the weight of an open: e2e.readWeight.test.ts), switch the mode on and off, set a margin type, hit -4168 (planned and from the exchange),
  * "already set", a wrong passphrase and an unreachable URL. After each step the simulator's state is
  * checked through its control API. Screenshots of each popup state go to test-results/screenshots/.
  */
@@ -22,7 +21,7 @@ import {
   switchMarginType
 } from "./support/flows.js"
 import { OVERVIEW_TTL } from "../src/OverviewMemo.js"
-import { marginTypeOf, minuteWithRoom, requestsByPath, type Sim, startSim, weightMinute, weightUsed } from "./support/sim.js"
+import { marginTypeOf, requestsByPath, type Sim, startSim } from "./support/sim.js"
 
 const API_KEY = "e2eAliceApiKey0123456789"
 const SECRET = "e2eAliceHmacSecret9876543210abcdef"
@@ -108,62 +107,6 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     const read = await requestsByPath(sim)
     expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/symbolConfig"])
     expect((await sim.account("alice")).multiAssetsMargin).toBe(false)
-  })
-
-  it("costs weight 10 to open; re-opening within seconds costs nothing; 25 opens stay far under the budget", async () => {
-    // Past the worker's memo of the previous open, and in one minute of the simulator's weight count.
-    await new Promise((r) => setTimeout(r, Duration.toMillis(OVERVIEW_TTL) + 500))
-    await minuteWithRoom(25)
-    const minute = weightMinute()
-    const before = await weightUsed(sim)
-    const start = Date.now()
-    await popup.reload()
-    await rowsShown(popup)
-    expect(await weightUsed(sim) - before).toBe(10)
-    await popup.reload()
-    await rowsShown(popup)
-    expect(await weightUsed(sim) - before).toBe(10)
-    for (let open = 3; open <= 25; open++) {
-      await popup.reload()
-      await rowsShown(popup)
-      expect(await modeShown(popup)).toBe("off")
-    }
-    const spent = await weightUsed(sim) - before
-    expect(weightMinute()).toBe(minute)
-    // At most one read of the settings per memo period: without the memo 250, with the snapshot 2,400.
-    const periods = Math.ceil((Date.now() - start) / Duration.toMillis(OVERVIEW_TTL)) + 1
-    expect(spent % 10).toBe(0)
-    expect(spent).toBeLessThanOrEqual(10 * periods)
-    expect(spent).toBeLessThan(2400 / 10)
-  }, 90_000)
-
-  it("reads orders, positions and balances to plan a change, and an open order still blocks a margin-type switch", async () => {
-    const order = await sim.control<{ orderId: number }>("POST", "accounts/alice/orders", {
-      symbol: "BTCUSDT",
-      side: "BUY",
-      type: "LIMIT",
-      price: "1000",
-      quantity: "0.01"
-    })
-    await sim.control("DELETE", "requests/count")
-    await switchMarginType(popup, "BTCUSDT", "ISOLATED")
-    const preview = popup.getByTestId("plan-preview")
-    expect(await preview.getAttribute("data-blocked")).toBe("true")
-    const text = (await preview.textContent()) ?? ""
-    expect(text).toContain("BTCUSDT has 1 open order")
-    expect(text).toContain("reading the account cost 96")
-    await expect(popup.getByTestId("confirm-apply").isDisabled()).resolves.toBe(true)
-    expect(await requestsByPath(sim)).toMatchObject({
-      "/fapi/v1/accountConfig": 1,
-      "/fapi/v1/symbolConfig": 1,
-      "/fapi/v1/openOrders": 1,
-      "/fapi/v1/openAlgoOrders": 1,
-      "/fapi/v3/account": 1
-    })
-    await screenshot(popup, "01b-blocked-open-order")
-    expect(await apiChanges(sim)).toHaveLength(0)
-    await closePanel(popup)
-    await sim.control("DELETE", `accounts/alice/orders/${order.orderId}`)
   })
 
   it("switches Multi-Assets Mode on after a preview of the plan and a confirmation", async () => {
