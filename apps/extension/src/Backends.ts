@@ -1,8 +1,9 @@
 /**
  * The backend of each account, built on first use and kept while the worker lives: a direct
  * account's client keeps its measured clock offset and cached exchangeInfo between popup openings,
- * and every backend a short-lived memo of its overview (`OverviewMemo`). Rebuilt when the account's stored record changes; dropped when the vault is locked. Every direct
- * account on the same Binance host spends from one weight budget (the limit is per IP).
+ * and every backend a short-lived memo of its overview (`OverviewMemo`). Rebuilt when the account's
+ * stored record changes; dropped when the vault is locked. Every direct account on the same Binance
+ * host spends from one weight budget (the limit is per IP).
  */
 import { makeMemory, type WeightBudgetShape } from "@marginctl/core/WeightBudget"
 import * as Effect from "effect/Effect"
