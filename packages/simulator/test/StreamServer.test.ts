@@ -97,7 +97,7 @@ describe("user-data stream over WebSocket", () => {
 
   it.scopedLive("the server pings; a client that does not answer is closed after the pong timeout", () =>
     Effect.gen(function*() {
-      const server = yield* serve({ streamPingIntervalMs: 40, streamPongTimeoutMs: 100 })
+      const server = yield* serve({ streamPingIntervalMs: 50, streamPongTimeoutMs: 400 })
       const key = yield* newKey(server)
       const answering = yield* open(wsUrl(server, `/ws/${key}`))
       const silent = yield* open(wsUrl(server, `/ws/${key}`), { autoPong: false })
