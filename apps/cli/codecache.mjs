@@ -21,6 +21,8 @@ const startSimulator = async (dir) => {
     bundle: true,
     platform: "node",
     format: "esm",
+    // `require` for dependencies that still call it (the simulator's `ws`), as the simulator's own bundle has it.
+    banner: { js: "import { createRequire as __createRequire } from \"node:module\";\nconst require = __createRequire(import.meta.url);" },
     logLevel: "warning"
   })
   try {

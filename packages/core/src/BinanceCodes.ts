@@ -152,7 +152,7 @@ export const CODES: ReadonlyArray<CodeInfo> = [
   row({ code: -2019, name: "MARGIN_NOT_SUFFICIEN", tag: "AccountRejected", reason: "insufficient-margin", messages: ["Margin is insufficient."] }),
   row({ code: -2023, name: "USER_IN_LIQUIDATION", tag: "AccountRejected", reason: "liquidation", messages: ["User in liquidation mode now."] }),
   // 40xx – margin type / position mode / Multi-Assets
-  row({ code: -4028, name: "INVALID_LEVERAGE", tag: "InvalidParameter", reason: "leverage", messages: ["Leverage %s is not valid"], fix: "choose a leverage from 1 to the symbol's maximum" }),
+  row({ code: -4028, name: "INVALID_LEVERAGE", tag: "InvalidParameter", reason: "invalid", messages: ["Leverage %s is not valid"], fix: "choose a leverage from 1 to the symbol's maximum" }),
   row({ code: -4046, name: "NO_NEED_TO_CHANGE_MARGIN_TYPE", tag: "NoChangeNeeded", reason: "margin-type", execution: "executed", messages: ["No need to change margin type."] }),
   row({
     code: -4047, name: "THERE_EXISTS_OPEN_ORDERS", tag: "MarginTypeBlocked", reason: "open-orders", messages: ["Margin type cannot be changed if there exists open orders."],

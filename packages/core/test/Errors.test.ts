@@ -20,7 +20,7 @@ const EXPECTED: Record<number, string> = {
   [-1104]: "InvalidParameter", [-1105]: "InvalidParameter", [-1106]: "InvalidParameter", [-1108]: "InvalidParameter",
   [-1109]: "InvalidParameter", [-1111]: "InvalidParameter", [-1116]: "OrderRejected", [-1121]: "UnknownSymbol",
   [-1122]: "UnknownSymbol", [-1125]: "InvalidParameter", [-1128]: "InvalidParameter", [-1130]: "InvalidParameter", [-2014]: "InvalidApiKey",
-  [-2015]: "InvalidApiKey", [-2019]: "AccountRejected", [-2023]: "AccountRejected", [-4046]: "NoChangeNeeded",
+  [-2015]: "InvalidApiKey", [-2019]: "AccountRejected", [-2023]: "AccountRejected", [-4028]: "InvalidParameter", [-4046]: "NoChangeNeeded",
   [-4047]: "MarginTypeBlocked", [-4048]: "MarginTypeBlocked", [-4049]: "AccountRejected", [-4050]: "AccountRejected",
   [-4051]: "AccountRejected", [-4052]: "NoChangeNeeded", [-4053]: "AccountRejected", [-4054]: "AccountRejected",
   [-4059]: "NoChangeNeeded", [-4067]: "PositionModeBlocked", [-4068]: "PositionModeBlocked", [-4109]: "AccountRejected",

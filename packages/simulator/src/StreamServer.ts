@@ -1,8 +1,9 @@
 /**
  * The user-data stream over WebSocket (the `ws` package) on the HTTP server's port: a bridge between
  * sockets and the engine's listenKey subscribers. Paths: `/private/ws?listenKey=KEY` and the legacy
- * `/ws/KEY`; an unknown or expired key is refused with HTTP 400 and Binance's -1125 body. Each
- * connection is pinged every `streamPingIntervalMs` and closed when a ping stays unanswered for
+ * `/ws/KEY` (each event as is), and the combined form `/private/stream?listenKey=KEY` (each event
+ * wrapped as `{"stream":KEY,"data":event}`, as combined streams are); an unknown or expired key is
+ * refused with HTTP 400 and Binance's -1125 body. Each connection is pinged every `streamPingIntervalMs` and closed when a ping stays unanswered for
  * `streamPongTimeoutMs`, or when it reaches `streamMaxConnectionMs` (all from the simulator's config,
  * read when the connection opens). The event-delay fault holds each event back, in order.
  * Node-only, like `Server`.
@@ -13,23 +14,12 @@ import * as Either from "effect/Either"
 import type * as http from "node:http"
 import type { Duplex } from "node:stream"
 import { WebSocket, WebSocketServer } from "ws"
-import { splitTarget } from "./RequestParams.js"
 import type { SimulatorShape } from "./Simulator.js"
-import type { CloseReason } from "./UserDataStream.js"
+import { closeText, type CloseReason, framing, inOrder, type StreamTarget, streamTarget } from "./UserDataStream.js"
 
 export interface StreamBridge {
   /** Stops the key-expiry timer and closes every stream connection. */
   readonly close: () => void
-}
-
-const LEGACY = /^\/ws\/([^/]+)$/
-
-/** The listenKey a WebSocket request asks for; undefined when the path is not a user-data stream path. */
-export const listenKeyOf = (target: string): string | undefined => {
-  const { path, query } = splitTarget(target)
-  if (path === "/private/ws") return new URLSearchParams(query).get("listenKey") ?? ""
-  const legacy = LEGACY.exec(path)
-  return legacy === null ? undefined : decodeURIComponent(legacy[1]!)
 }
 
 const refuse = (socket: Duplex, status: number, reason: string, body: string) => {
@@ -39,46 +29,31 @@ const refuse = (socket: Duplex, status: number, reason: string, body: string) =>
   )
 }
 
-const CLOSE_TEXT: Record<Exclude<CloseReason, "dropped">, string> = {
-  expired: "listenKey expired",
-  closed: "listenKey closed"
-}
-
 /** One connection's side: sends events in order (each after its delay), pings, and ends. */
-const connection = (sim: SimulatorShape) => {
+const connection = (sim: SimulatorShape, target: StreamTarget) => {
   let ws: WebSocket | undefined
-  let waiting = 0
-  let tail: Promise<void> = Promise.resolve()
+  const frame = framing(target)
   const send = (text: string) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(text)
+    if (ws?.readyState === WebSocket.OPEN) ws.send(frame(text))
   }
-  const later = (delayMs: number, f: () => void) => {
-    const due = Date.now() + delayMs
-    waiting++
-    tail = tail
-      .then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()))))
-      .then(() => {
-        waiting--
-        f()
-      })
-  }
+  const later = inOrder()
   return {
     subscriber: {
-      event: (text: string, delayMs: number) => (delayMs <= 0 && waiting === 0 ? send(text) : later(delayMs, () => send(text))),
+      event: (text: string, delayMs: number) => later(delayMs, () => send(text)),
       close: (reason: CloseReason) => {
         if (reason === "dropped") ws?.terminate()
-        else later(0, () => ws?.close(1000, CLOSE_TEXT[reason]))
+        else later(0, () => ws?.close(1000, closeText[reason]))
       }
     },
     open: (socket: WebSocket) => {
       ws = socket
-      const config = sim.config
+      const { streamMaxConnectionMs, streamPingIntervalMs, streamPongTimeoutMs } = sim.config
       let pongTimer: ReturnType<typeof setTimeout> | undefined
       const pinger = setInterval(() => {
         socket.ping()
-        pongTimer ??= setTimeout(() => socket.terminate(), config.streamPongTimeoutMs)
-      }, config.streamPingIntervalMs)
-      const lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), config.streamMaxConnectionMs)
+        pongTimer ??= setTimeout(() => socket.terminate(), streamPongTimeoutMs)
+      }, streamPingIntervalMs)
+      const lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), streamMaxConnectionMs)
       socket.on("pong", () => {
         clearTimeout(pongTimer)
         pongTimer = undefined
@@ -100,13 +75,13 @@ export const attach = (server: http.Server, sim: SimulatorShape, keyExpiryCheckM
   const wss = new WebSocketServer({ noServer: true })
   const sockets = new Set<WebSocket>()
   server.on("upgrade", (req: http.IncomingMessage, socket, head) => {
-    const listenKey = listenKeyOf(req.url ?? "/")
-    if (listenKey === undefined) {
+    const target = streamTarget(req.url ?? "/")
+    if (target === undefined) {
       refuse(socket, 404, "Not Found", JSON.stringify({ code: -1099, msg: messageOf(-1099) }))
       return
     }
-    const conn = connection(sim)
-    const subscribed = Effect.runSync(Effect.either(sim.subscribe(listenKey, conn.subscriber)))
+    const conn = connection(sim, target)
+    const subscribed = Effect.runSync(Effect.either(sim.subscribe(target.listenKey, conn.subscriber)))
     if (Either.isLeft(subscribed)) {
       refuse(socket, 400, "Bad Request", JSON.stringify({ code: -1125, msg: messageOf(-1125) }))
       return

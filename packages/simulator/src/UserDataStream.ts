@@ -3,10 +3,12 @@
  * `listenKeyTtlMs` after its creation or last keep-alive), the subscribers of each key and the
  * stream faults (dropped connections, delayed events, keys expired at once).
  *
- * Platform-free: a subscriber is whatever carries the events (the server's WebSocket bridge, or an
- * in-process `Stream`); this module only hands it JSON texts and tells it when its stream ends.
- * Keys expire lazily (every call looks at the time first) and when the host calls `expireDue`.
+ * Platform-free: a subscriber is whatever carries the events (the server's WebSocket bridge, the
+ * in-process WebSocket or `Stream`); this module only hands it JSON texts and tells it when its
+ * stream ends. Keys expire lazily (every call looks at the time first) and when the host calls
+ * `expireDue`. Also what the carriers share: the stream paths, close texts and in-order delivery.
  */
+import { splitTarget } from "./RequestParams.js"
 import type { SimConfig } from "./SimConfig.js"
 
 /** Why a subscriber's stream ends. */
@@ -170,5 +172,58 @@ export const make = (config: SimConfig, newKey: () => string): UserDataStream =>
       for (const entry of [...byKey.values()]) end(entry, "closed")
       delayMs = 0
     }
+  }
+}
+
+const LEGACY = /^\/ws\/([^/]+)$/
+
+/** A user-data stream path. */
+export interface StreamTarget {
+  readonly listenKey: string
+  /** `/private/stream`: events wrapped as a combined stream's. */
+  readonly combined: boolean
+}
+
+/** What a WebSocket request asks for; undefined when the path is not a user-data stream path. */
+export const streamTarget = (target: string): StreamTarget | undefined => {
+  const { path, query } = splitTarget(target)
+  if (path === "/private/ws" || path === "/private/stream") {
+    return { listenKey: new URLSearchParams(query).get("listenKey") ?? "", combined: path === "/private/stream" }
+  }
+  const legacy = LEGACY.exec(path)
+  return legacy === null ? undefined : { listenKey: decodeURIComponent(legacy[1]!), combined: false }
+}
+
+/** How an event's text goes out on a target's connection: as is, or wrapped as a combined stream's. */
+export const framing = (target: StreamTarget): (text: string) => string => {
+  if (!target.combined) return (text) => text
+  const prefix = `{"stream":${JSON.stringify(target.listenKey)},"data":`
+  return (text) => `${prefix}${text}}`
+}
+
+/** The close frame's reason text of a stream that ends (a dropped one ends without a close frame). */
+export const closeText: Record<Exclude<CloseReason, "dropped">, string> = {
+  expired: "listenKey expired",
+  closed: "listenKey closed"
+}
+
+/**
+ * Runs callbacks in the order given, each no earlier than `delayMs` after it was given: how a
+ * connection applies the event-delay fault (a later event never overtakes a delayed one). Without
+ * a delay and nothing waiting, the callback runs at once. Timers are the host's (`setTimeout`).
+ */
+export const inOrder = () => {
+  let waiting = 0
+  let tail: Promise<void> = Promise.resolve()
+  return (delayMs: number, f: () => void): void => {
+    if (delayMs <= 0 && waiting === 0) return f()
+    const due = Date.now() + delayMs
+    waiting++
+    tail = tail
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()))))
+      .then(() => {
+        waiting--
+        f()
+      })
   }
 }

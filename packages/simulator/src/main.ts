@@ -115,6 +115,7 @@ const serve = (given: Given) =>
     } else if (seedFile !== undefined) {
       lines.push(`accounts from ${seedFile}`)
     }
+    lines.push(`user-data stream: ${server.url.replace(/^http/, "ws")}/private/ws?listenKey=<key from POST /fapi/v1/listenKey>`)
     yield* Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
     return yield* Effect.never
   }).pipe(Effect.scoped)

@@ -59,6 +59,7 @@ describe("marginctl-sim serves", () => {
     expect(url, printed).not.toBeNull()
     expect(lines[1]).toMatch(/^admin token: \S+$/)
     expect(lines[2]).toBe("demo account: demo")
+    expect(lines[5]).toBe(`user-data stream: ${url![1]!.replace("http", "ws")}/private/ws?listenKey=<key from POST /fapi/v1/listenKey>`)
     expect(code).toBe(0)
   })
 
