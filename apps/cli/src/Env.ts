@@ -8,13 +8,14 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Domain from "@marginctl/core/Domain"
+import * as EncryptedPem from "@marginctl/core/node/EncryptedPem"
 import { InvalidInput } from "@marginctl/core/Errors"
 import type * as Signer from "@marginctl/core/Signer"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { createPrivateKey } from "node:crypto"
 import * as os from "node:os"
 import * as path from "node:path"
 import { CliFailure, invalid } from "./Failure.js"
@@ -96,8 +97,6 @@ const validUrl = (raw: string, field: string): Effect.Effect<string, InvalidInpu
 const urlOf = (env: EnvName, simUrl: Option.Option<string>): string =>
   env === "sim" ? Option.getOrElse(simUrl, () => SIM_DEFAULT_URL) : Domain.BASE_URLS[env]
 
-const ENCRYPTED = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/
-
 /** Reads a PEM private key file; decrypts it with the passphrase when it is encrypted. */
 const readPrivateKey = (
   file: string,
@@ -112,19 +111,14 @@ const readPrivateKey = (
         new InvalidInput({ field, accepted: "a readable PEM file with an RSA or Ed25519 private key", received: JSON.stringify(file) })
       )
     )
-    if (!ENCRYPTED.test(pem)) return Redacted.make(pem)
+    if (!EncryptedPem.isEncrypted(pem)) return Redacted.make(pem)
     if (Option.isNone(passphrase)) {
       return yield* new InvalidInput({ field: passphraseField, accepted: `the passphrase of the encrypted private key in ${file}` })
     }
-    return yield* Effect.try({
-      try: () =>
-        Redacted.make(
-          createPrivateKey({ key: pem, format: "pem", passphrase: Redacted.value(passphrase.value) })
-            .export({ type: "pkcs8", format: "pem" })
-            .toString()
-        ),
-      catch: () => new InvalidInput({ field: passphraseField, accepted: `the passphrase that decrypts ${file} (this one does not)` })
-    })
+    return yield* Either.mapLeft(
+      EncryptedPem.decrypt(pem, passphrase.value),
+      () => new InvalidInput({ field: passphraseField, accepted: `the passphrase that decrypts ${file} (this one does not)` })
+    )
   })
 
 /** Reads one profile; warns when the file holds secrets and other users can read it. */

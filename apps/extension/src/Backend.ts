@@ -12,7 +12,9 @@ import type { UserError } from "./UserErrors.js"
 export interface BackendShape {
   /** Multi-Assets Mode alone (cheapest read). */
   readonly getMode: Effect.Effect<boolean, UserError>
+  /** The account's settings (mode, position mode, margin types, leverage): no orders or positions. */
   readonly overview: Effect.Effect<Overview, UserError>
+  /** Plans from a full read of the account (orders, positions, balances): the blockers come from it. */
   readonly plan: (desired: DesiredState) => Effect.Effect<Plan, UserError>
   /** Runs a confirmed plan: `ApplyStarted` first, then core's progress events ending with `Done`. */
   readonly apply: (plan: Plan, desired: DesiredState) => Stream.Stream<ApplyStarted | ProgressEvent, UserError>

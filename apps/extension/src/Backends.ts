@@ -1,8 +1,9 @@
 /**
  * The backend of each account, built on first use and kept while the worker lives: a direct
- * account's client keeps its measured clock offset and cached exchangeInfo between popup openings.
- * Rebuilt when the account's stored record changes; dropped when the vault is locked. Every direct
- * account on the same Binance host spends from one weight budget (the limit is per IP).
+ * account's client keeps its measured clock offset and cached exchangeInfo between popup openings,
+ * and every backend a short-lived memo of its overview (`OverviewMemo`). Rebuilt when the account's
+ * stored record changes; dropped when the vault is locked. Every direct account on the same Binance
+ * host spends from one weight budget (the limit is per IP).
  */
 import { makeMemory, type WeightBudgetShape } from "@marginctl/core/WeightBudget"
 import * as Effect from "effect/Effect"
@@ -13,6 +14,7 @@ import type { BackendShape } from "./Backend.js"
 import * as DirectBackend from "./DirectBackend.js"
 import * as GatewayBackend from "./GatewayBackend.js"
 import { hostOf } from "./Hosts.js"
+import * as OverviewMemo from "./OverviewMemo.js"
 import { fromAccounts, fromVault, type UserError } from "./UserErrors.js"
 import { Vault, VaultLocked, VaultMissing } from "./Vault.js"
 
@@ -48,6 +50,9 @@ export class Backends extends Effect.Service<Backends>()("@marginctl/extension/B
       })
 
     const build = (account: Account, scope: Scope.Scope): Effect.Effect<BackendShape, UserError> =>
+      Effect.flatMap(buildBackend(account, scope), OverviewMemo.memoized)
+
+    const buildBackend = (account: Account, scope: Scope.Scope): Effect.Effect<BackendShape, UserError> =>
       account._tag === "direct"
         ? Effect.gen(function*() {
           const credentials = yield* accounts.directCredentials(account).pipe(

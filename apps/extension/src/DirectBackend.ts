@@ -6,7 +6,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Client from "@marginctl/core/Client"
 import { MarginClient } from "@marginctl/core/MarginClient"
 import * as Planner from "@marginctl/core/Planner"
-import type { AccountSnapshot } from "@marginctl/core/Snapshot"
+import type { AccountSettings } from "@marginctl/core/Snapshot"
 import { WeightBudget, type WeightBudgetShape } from "@marginctl/core/WeightBudget"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -26,16 +26,12 @@ export interface DirectCredentials {
   readonly key: Redacted.Redacted<string>
 }
 
-/** The rows the popup shows, from a snapshot. */
-export const overviewOf = (snapshot: AccountSnapshot): Overview => ({
-  multiAssets: snapshot.multiAssetsMargin,
-  symbols: snapshot.symbols.map((s) => ({
-    symbol: s.symbol,
-    marginType: s.marginType,
-    openOrders: s.openOrders,
-    positionAmt: s.positionAmt
-  })),
-  readWeight: snapshot.readWeight
+/** What the popup shows, from the account's settings (no orders, positions or balances). */
+export const overviewOf = (settings: AccountSettings): Overview => ({
+  multiAssets: settings.multiAssetsMargin,
+  hedgeMode: settings.dualSidePosition,
+  symbols: settings.symbols,
+  readWeight: settings.readWeight
 })
 
 /** Builds the backend of one direct account; its client lives as long as `scope`. */
@@ -54,6 +50,8 @@ export const make = (
     }).pipe(Layer.provide(Layer.mergeAll(Layer.succeed(WeightBudget, budget), FetchHttpClient.layer)))
     const context = yield* Layer.build(layer).pipe(Effect.mapError(fromInvalidInput))
     const client = Context.get(context, MarginClient)
+    // Showing the account reads its settings alone (weight 10); only a plan reads the orders,
+    // positions and balances its blockers come from (the snapshot, weight 96).
     const snapshot = Effect.mapError(client.getAccountSnapshot, binance)
 
     const runner: Planner.Runner = {
@@ -63,7 +61,7 @@ export const make = (
 
     return {
       getMode: Effect.mapError(client.getMultiAssetsMode(), binance),
-      overview: Effect.map(snapshot, overviewOf),
+      overview: Effect.map(Effect.mapError(client.settings, binance), overviewOf),
       plan: (desired) =>
         Effect.flatMap(snapshot, (s) =>
           Either.match(Planner.plan(desired, s), {

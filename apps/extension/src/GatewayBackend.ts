@@ -8,6 +8,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Catalog from "@marginctl/core/Catalog"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import * as Effect from "effect/Effect"
 import { flow } from "effect/Function"
@@ -18,7 +19,7 @@ import type { BackendShape } from "./Backend.js"
 import { worded } from "./GatewayErrors.js"
 import * as GatewayJobEvents from "./GatewayJobEvents.js"
 import { hostOf } from "./Hosts.js"
-import type { ApplyStarted, SymbolRow } from "./Messages.js"
+import type { ApplyStarted, Overview } from "./Messages.js"
 
 export const make = (account: GatewayAccount, token: Redacted.Redacted<string>): Effect.Effect<BackendShape> =>
   Effect.gen(function*() {
@@ -30,21 +31,18 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
     )
     const client = yield* HttpApiClient.makeWith(GatewayApi, { httpClient: http })
 
-    const overview = Effect.gen(function*() {
-      const [status, types] = yield* plain(Effect.all([
-        client.accounts.status({ path }),
-        client.marginTypes.list({ path, urlParams: {} })
-      ], { concurrency: 2 }))
-      const orders = new Map(status.openOrders.map((o) => [o.symbol as string, o.count]))
-      const positions = new Map(status.positions.map((p) => [p.symbol as string, p.positionAmt]))
-      const symbols = types.marginTypes.map((t): SymbolRow => ({
-        symbol: t.symbol,
-        marginType: t.marginType,
-        openOrders: orders.get(t.symbol) ?? 0,
-        positionAmt: positions.get(t.symbol) ?? 0
-      }))
-      return { multiAssets: status.multiAssetsMargin, symbols, readWeight: status.readWeight }
-    })
+    // The settings alone, as the direct backend reads them: the mode (accountConfig upstream) and the
+    // margin types (symbolConfig), both cached by the gateway. The account's status would read its
+    // orders, positions and balances too (weight 96); the plan reads those, on the gateway.
+    const overview = Effect.map(
+      plain(Effect.all([client.multiAssets.get({ path }), client.marginTypes.list({ path, urlParams: {} })], { concurrency: 2 })),
+      ([mode, types]): Overview => ({
+        multiAssets: mode.multiAssetsMargin,
+        hedgeMode: null,
+        symbols: types.marginTypes,
+        readWeight: Catalog.accountConfig.weight({}) + Catalog.symbolConfig.weight({})
+      })
+    )
 
     // The gateway plans again from a fresh read: the plan it runs is the one shown while applying.
     const apply: BackendShape["apply"] = (_plan, desired) =>

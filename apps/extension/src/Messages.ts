@@ -47,19 +47,26 @@ export const PopupState = Schema.Struct({
 })
 export type PopupState = typeof PopupState.Type
 
+/** One symbol's settings: a pushed change of its margin type or leverage replaces its row. */
 export const SymbolRow = Schema.Struct({
   symbol: Schema.String,
   marginType: MarginType,
-  openOrders: Schema.Number,
-  positionAmt: Schema.Number
+  /** Absent when the backend does not say (a gateway lists margin types only). */
+  leverage: Schema.optional(Schema.Number)
 })
 export type SymbolRow = typeof SymbolRow.Type
 
+/**
+ * The account's settings as the popup shows them on open (weight 10 on the direct backend): no
+ * orders, positions or balances, which only a plan reads.
+ */
 export const Overview = Schema.Struct({
   multiAssets: Schema.Boolean,
-  /** Every symbol of the account (the popup shows the ones that matter and searches the rest). */
+  /** Hedge mode (true) or one-way mode (false); null when the backend does not say. */
+  hedgeMode: Schema.NullOr(Schema.Boolean),
+  /** Every symbol of the account (the popup shows the isolated ones and searches the rest). */
   symbols: Schema.Array(SymbolRow),
-  /** Weight the reads cost. */
+  /** Weight the reads behind it cost. */
   readWeight: Schema.Number
 })
 export type Overview = typeof Overview.Type
@@ -76,7 +83,7 @@ export const SelectAccount = Schema.TaggedStruct("SelectAccount", { account })
 export const Unlock = Schema.TaggedStruct("Unlock", { passphrase: Schema.String })
 /** Multi-Assets Mode only (one cheap read: weight 5). */
 export const GetMode = Schema.TaggedStruct("GetMode", { account })
-/** Mode, every symbol's margin type, open orders and positions. */
+/** Mode, position mode, every symbol's margin type and leverage (`Overview`). */
 export const GetOverview = Schema.TaggedStruct("GetOverview", { account })
 /** Plans the way from the account's current state to `desired` (nothing is changed). */
 export const MakePlan = Schema.TaggedStruct("MakePlan", { account, desired: DesiredState })

@@ -1,7 +1,7 @@
 /**
  * End to end through the gateway backend: the built gateway (apps/gateway/dist/main.js) runs as a
  * child process in front of the simulator and holds the key; the extension holds only a bearer token.
- * Read the mode, switch it on through a gateway job, see the -4168 blocker planned by the gateway,
+ * Read the mode and the margin types (not the account's orders and positions), switch it on through a gateway job, see the -4168 blocker planned by the gateway,
  * switch it off and set a margin type; the simulator's state is checked after each step.
  */
 import { spawn, spawnSync } from "node:child_process"
@@ -23,7 +23,7 @@ import {
   setUpPassphrase,
   switchMarginType
 } from "./support/flows.js"
-import { marginTypeOf, type Sim, startSim } from "./support/sim.js"
+import { marginTypeOf, requestsByPath, type Sim, startSim } from "./support/sim.js"
 
 const GATEWAY = resolve(import.meta.dirname, "../../gateway")
 const GATEWAY_MAIN = join(GATEWAY, "dist/main.js")
@@ -105,11 +105,17 @@ describe.skipIf(main === undefined && !process.env.CI).sequential("popup through
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
-  it("reads the mode and the margin types through the gateway", async () => {
+  it("reads the mode and the margin types through the gateway, not the account's orders and positions", async () => {
+    await sim.control("DELETE", "requests/count")
     popup = await browser.open("popup.html")
     expect(await modeShown(popup)).toBe("off")
     await rowsShown(popup)
     await expect(row(popup, "BNBUSDT").getAttribute("data-margin-type")).resolves.toBe("ISOLATED")
+    // The gateway's contract has no position mode or leverage: neither is shown.
+    await expect(popup.getByTestId("position-mode").isHidden()).resolves.toBe(true)
+    const read = await requestsByPath(sim)
+    expect(read["/fapi/v1/openOrders"] ?? 0).toBe(0)
+    expect(read["/fapi/v3/account"] ?? 0).toBe(0)
     expect(await popup.getByTestId("account-select").textContent()).toContain("gateway 127.0.0.1")
     await screenshot(popup, "gateway-01-overview")
   })

@@ -109,21 +109,14 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
 
       const statuses = Effect.forEach([...budgets.values()], ({ budget, upstream }) =>
         Effect.map(budget.status, (s) => ({ upstream, s })))
-      metrics.addGauge({
-        name: "marginctl_gateway_upstream_weight_used",
-        help: "Weight counted in the last 60 s, per upstream",
-        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.used] as const))
-      })
-      metrics.addGauge({
-        name: "marginctl_gateway_upstream_weight_remaining",
-        help: "Weight left in the 60 s window, per upstream",
-        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.remaining] as const))
-      })
-      metrics.addGauge({
-        name: "marginctl_gateway_upstream_weight_limit",
-        help: "Weight limit per minute, per upstream",
-        read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s.limit] as const))
-      })
+      const gauges = [["used", "Weight counted in the last 60 s"], ["remaining", "Weight left in the 60 s window"], ["limit", "Weight limit per minute"]] as const
+      for (const [field, help] of gauges) {
+        metrics.addGauge({
+          name: `marginctl_gateway_upstream_weight_${field}`,
+          help: `${help}, per upstream`,
+          read: Effect.map(statuses, (xs) => xs.map(({ s, upstream }) => [{ upstream }, s[field]] as const))
+        })
+      }
 
       const byName = new Map(list.map((a) => [a.name, a]))
       return { list, get: (name) => byName.get(name), budgets } satisfies AccountsShape

@@ -15,7 +15,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import type { AuditAction, AuditOutcome, AuditPage } from "@marginctl/gateway-api/Audit"
+import type { AuditOutcome, AuditPage } from "@marginctl/gateway-api/Audit"
 import type { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import * as Clock from "effect/Clock"
@@ -28,14 +28,8 @@ import * as Schema from "effect/Schema"
 import { unavailable } from "./audit/Unavailable.js"
 import { AuditRecord, FinishedAuditRow, JobEventRow, JobRecordRow, NewAuditRow, InsertedId } from "./audit/Rows.js"
 
-export interface AuditStart {
-  readonly token: string
-  readonly account: string
-  readonly action: AuditAction
-  readonly request: unknown
-  readonly before: unknown
-  readonly jobId: string | null
-}
+/** A change attempt as it starts (the store adds the time and the instance). */
+export type AuditStart = Omit<typeof NewAuditRow.Type, "timeMs" | "outcome" | "instance">
 
 export interface AuditFinish {
   readonly outcome: Exclude<AuditOutcome, "started">
@@ -149,17 +143,7 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
       ping: guard(sql`SELECT 1`),
       started: (e) =>
         Effect.flatMap(Clock.currentTimeMillis, (timeMs) =>
-          guard(insertStarted({
-            timeMs,
-            token: e.token,
-            account: e.account,
-            action: e.action,
-            request: e.request ?? null,
-            before: e.before ?? null,
-            outcome: "started",
-            jobId: e.jobId,
-            instance
-          }).pipe(Effect.catchTag("NoSuchElementException", Effect.die)))).pipe(Effect.map((row) => row.id)),
+          guard(insertStarted({ ...e, request: e.request ?? null, before: e.before ?? null, timeMs, outcome: "started", instance }).pipe(Effect.catchTag("NoSuchElementException", Effect.die)))).pipe(Effect.map((row) => row.id)),
       finished: (id, r) =>
         Effect.flatMap(Clock.currentTimeMillis, (finishedMs) =>
           guard(updateFinished({ id, finishedMs, outcome: r.outcome, after: r.after ?? null, code: r.code, message: r.message }))),

@@ -30,8 +30,8 @@ export interface Who {
   readonly jobId: string | null
 }
 
-export interface Applied {
-  readonly result: SetResult
+/** The outcome of a change, with the id of its audit row. */
+export interface Applied extends SetResult {
   readonly auditId: number
 }
 
@@ -98,7 +98,7 @@ export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics
             code: null,
             message: exit.value.reconciled ? "outcome established by re-reading the account" : null
           })
-          return { result: exit.value, auditId: id }
+          return { ...exit.value, auditId: id }
         }
         const failure = Cause.failureOption(exit.cause)
         if (Option.isSome(failure)) {

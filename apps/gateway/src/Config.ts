@@ -35,8 +35,8 @@ export interface GatewayConfigShape {
   readonly host: string
   readonly port: number
   readonly dataDir: string
-  readonly logFormat: "json" | "pretty" | "logfmt"
-  readonly logLevel: "debug" | "info" | "warning" | "error"
+  readonly logFormat: (typeof LOG_FORMATS)[number]
+  readonly logLevel: (typeof LOG_LEVELS)[number]
   readonly bodyLimitBytes: number
   readonly cacheTtlMs: number
   readonly corsOrigins: ReadonlyArray<string>
@@ -66,6 +66,12 @@ const int = (env: Env, name: string): Effect.Effect<number | undefined, ConfigEr
   return /^\d+$/.test(v) ? Effect.succeed(Number(v)) : fail(name, `must be a whole number; got ${JSON.stringify(v)}`)
 }
 
+const LOG_FORMATS = ["json", "pretty", "logfmt"] as const
+const LOG_LEVELS = ["debug", "info", "warning", "error"] as const
+
+const oneOf = <A extends string>(name: string, value: string, accepted: ReadonlyArray<A>): Effect.Effect<A, ConfigError> =>
+  (accepted as ReadonlyArray<string>).includes(value) ? Effect.succeed(value as A) : fail(name, `must be one of ${accepted.join(", ")}`)
+
 /** Builds the configuration from a decoded file, environment overrides and key sources. */
 export const resolve = (file: ConfigFile, env: Env, baseDir: string): Effect.Effect<GatewayConfigShape, ConfigError> =>
   Effect.gen(function*() {
@@ -89,14 +95,8 @@ export const resolve = (file: ConfigFile, env: Env, baseDir: string): Effect.Eff
     const port = (yield* int(env, "MARGINCTL_GATEWAY_PORT")) ?? file.port ?? 7358
     if (port > 65535) return yield* fail("MARGINCTL_GATEWAY_PORT", "must be 0 to 65535")
     const production = env.NODE_ENV === "production" || env.MARGINCTL_GATEWAY_ENV === "production"
-    const logFormat = env.MARGINCTL_GATEWAY_LOG_FORMAT ?? file.logFormat ?? (production ? "json" : "logfmt")
-    if (logFormat !== "json" && logFormat !== "pretty" && logFormat !== "logfmt") {
-      return yield* fail("MARGINCTL_GATEWAY_LOG_FORMAT", "must be json, pretty or logfmt")
-    }
-    const logLevel = env.MARGINCTL_GATEWAY_LOG_LEVEL ?? file.logLevel ?? "info"
-    if (logLevel !== "debug" && logLevel !== "info" && logLevel !== "warning" && logLevel !== "error") {
-      return yield* fail("MARGINCTL_GATEWAY_LOG_LEVEL", "must be debug, info, warning or error")
-    }
+    const logFormat = yield* oneOf("MARGINCTL_GATEWAY_LOG_FORMAT", env.MARGINCTL_GATEWAY_LOG_FORMAT ?? file.logFormat ?? (production ? "json" : "logfmt"), LOG_FORMATS)
+    const logLevel = yield* oneOf("MARGINCTL_GATEWAY_LOG_LEVEL", env.MARGINCTL_GATEWAY_LOG_LEVEL ?? file.logLevel ?? "info", LOG_LEVELS)
     const redis = env.MARGINCTL_GATEWAY_REDIS_URL || file.redisUrl
     const pgUrl = env.MARGINCTL_GATEWAY_POSTGRES_URL ||
       (file.audit?.store === "postgres"

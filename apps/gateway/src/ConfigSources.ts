@@ -4,10 +4,11 @@
  * at once; an encrypted private key is decrypted with its passphrase.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as EncryptedPem from "@marginctl/core/node/EncryptedPem"
 import * as Signer from "@marginctl/core/Signer"
 import type { AccountConfig, Env } from "./Config.js"
 import { ConfigError } from "./ConfigError.js"
@@ -81,13 +82,13 @@ export const resolveAccount = (a: ConfigFile["accounts"][number], i: number, env
     } satisfies AccountConfig
   })
 
-/** An encrypted PEM is decrypted here (node:crypto) into PKCS#8, which the core signer imports. */
+/** An encrypted PEM is decrypted with its passphrase into the PKCS#8 the core's signer imports. */
 const decryptPem = (pem: string, passphrase: string | undefined, field: string) =>
-  passphrase === undefined && !pem.includes("ENCRYPTED")
+  !EncryptedPem.isEncrypted(pem)
     ? Effect.succeed(pem)
-    : Effect.try({
-      try: () =>
-        crypto.createPrivateKey({ key: pem, format: "pem", passphrase: passphrase ?? "" })
-          .export({ type: "pkcs8", format: "pem" }).toString(),
-      catch: () => new ConfigError({ field, message: "the private key could not be decrypted (wrong or missing passphrase?)" })
+    : passphrase === undefined
+    ? fail(field, "the private key is encrypted and could not be decrypted: give its passphrase in privateKeyPassphraseEnv")
+    : Either.match(EncryptedPem.decrypt(pem, Redacted.make(passphrase)), {
+      onLeft: () => fail(field, "the private key could not be decrypted (wrong passphrase?)"),
+      onRight: (key) => Effect.succeed(Redacted.value(key))
     })

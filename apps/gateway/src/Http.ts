@@ -30,6 +30,7 @@ import * as HealthHandlers from "./handlers/Health.js"
 import * as JobsHandlers from "./handlers/Jobs.js"
 import * as MarginTypesHandlers from "./handlers/MarginTypes.js"
 import * as MultiAssetsHandlers from "./handlers/MultiAssets.js"
+import { retryAfterOf } from "./handlers/ResponseHeaders.js"
 import { Metrics, type MetricsShape } from "./Metrics.js"
 
 /** The contract's path templates, split at "/" (`:name` segments are parameters). */
@@ -121,12 +122,13 @@ const jsonBodies = (limit: number) => (app: HttpApp.Default): HttpApp.Default =>
   })
 
 /**
- * Inside the API (before errors are encoded): an unknown route, a body over the limit and a body
- * that is not JSON get a JSON answer instead of an empty one.
+ * Inside the API (before errors are encoded): an error that says when to retry sets Retry-After; an
+ * unknown route, a body over the limit and a body that is not JSON get a JSON answer instead of an
+ * empty one.
  */
 const clientErrors = (limit: number) =>
   HttpApiBuilder.middleware((app) =>
-  Effect.catchAllCause(app, (cause) => {
+  Effect.catchAllCause(Effect.tapErrorCause(app, (cause) => Option.match(Cause.failureOption(cause), { onNone: () => Effect.void, onSome: retryAfterOf })), (cause) => {
     // The API turns an unreadable body into a defect (orDie): look at failures and defects alike.
     const e: unknown = Option.getOrUndefined(Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause)))
     if (e instanceof HttpServerError.RouteNotFound) {

@@ -53,46 +53,17 @@ export const pendingSteps = (plan: Planner.Plan) =>
   new Map<number, StepStatus>(plan.steps.map((s) => [s.index, { index: s.index, title: s.title, outcome: "pending" }]))
 
 /** The row the store keeps. */
-export const rowOf = (job: JobRecord): JobRow => ({
-  id: job.id,
-  account: job.account,
-  token: job.token,
-  state: job.state,
-  createdAt: job.createdAt,
-  startedAt: job.startedAt,
-  finishedAt: job.finishedAt,
-  continueOnBlocked: job.continueOnBlocked,
-  concurrency: job.concurrency,
-  desired: job.desired,
-  plan: job.plan,
-  summary: job.summary
-})
+export const rowOf = ({ events: _events, pubsub: _pubsub, steps: _steps, ...row }: JobRecord): JobRow => row
 
 /** A job read back from the store (this process does not run it). */
-export const fromStore = (stored: StoredJob): JobRecord => {
-  const steps = pendingSteps(stored.plan)
-  for (const e of stored.events) applyEvent(steps, e.event)
-  return {
-    id: stored.id,
-    account: stored.account,
-    token: stored.token,
-    state: stored.state,
-    desired: stored.desired,
-    createdAt: stored.createdAt,
-    startedAt: stored.startedAt,
-    finishedAt: stored.finishedAt,
-    continueOnBlocked: stored.continueOnBlocked,
-    concurrency: stored.concurrency,
-    plan: stored.plan,
-    steps,
-    events: [...stored.events],
-    summary: stored.summary,
-    pubsub: null
-  }
+export const fromStore = ({ events, instance: _instance, ...row }: StoredJob): JobRecord => {
+  const steps = pendingSteps(row.plan)
+  for (const e of events) applyEvent(steps, e.event)
+  return { ...row, steps, events: [...events], pubsub: null }
 }
 
 // In an interrupted job, a step still running was in flight when the gateway stopped.
-const stepsOf = (job: JobRecord): Array<StepStatus> =>
+const stepsOf = (job: Pick<JobRecord, "state" | "steps">): Array<StepStatus> =>
   [...job.steps.values()].map((s) =>
     job.state === "interrupted" && s.outcome === "running"
       ? { ...s, outcome: "interrupted", error: { tag: "Interrupted", code: null, message: STEP_INTERRUPTED } }
@@ -100,19 +71,4 @@ const stepsOf = (job: JobRecord): Array<StepStatus> =>
   )
 
 /** The job as the API shows it. */
-export const view = (job: JobRecord): Job => ({
-  id: job.id,
-  account: job.account,
-  token: job.token,
-  state: job.state,
-  desired: job.desired,
-  createdAt: job.createdAt,
-  startedAt: job.startedAt,
-  finishedAt: job.finishedAt,
-  continueOnBlocked: job.continueOnBlocked,
-  concurrency: job.concurrency,
-  plan: job.plan,
-  steps: stepsOf(job),
-  events: job.events,
-  summary: job.summary
-})
+export const view = ({ pubsub: _pubsub, ...job }: JobRecord): Job => ({ ...job, steps: stepsOf(job) })

@@ -29,14 +29,14 @@ import type { MarginType } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
 import * as Planner from "@marginctl/core/Planner"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
-import type { Job, JobEvent } from "@marginctl/gateway-api/Jobs"
+import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { InvalidRequest, NotFound, type StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { AccountRuntime } from "./Accounts.js"
 import { storeBackoff, untilStored } from "./audit/Unavailable.js"
 import { AuditStore } from "./AuditStore.js"
 import { Changes } from "./AuditedChanges.js"
 import { GatewayConfig } from "./Config.js"
-import { applyEvent, fromStore, isFinal, type JobRecord, pendingSteps, rowOf, view } from "./JobRecord.js"
+import { applyEvent, fromStore, isFinal, type JobRecord, pendingSteps, rowOf } from "./JobRecord.js"
 import { Metrics } from "./Metrics.js"
 import { type Cached, keys, ReadCache } from "./ReadCache.js"
 
@@ -56,10 +56,8 @@ export interface JobsShape {
   readonly create: (account: AccountRuntime, token: string, options: CreateOptions) => Effect.Effect<JobRecord, BinanceError | InvalidRequest | NotFound | StoreUnavailable>
   /** The job this process holds, else the one the store recorded; undefined when neither has it. */
   readonly get: (id: string) => Effect.Effect<JobRecord | undefined, StoreUnavailable>
-  readonly view: (job: JobRecord) => Job
   /** Every event so far, then live ones, ending after `Done` (or when the job is interrupted). */
   readonly events: (job: JobRecord) => Stream.Stream<JobEvent>
-  readonly running: () => number
 }
 
 export class Jobs extends Context.Tag("@marginctl/gateway/Jobs")<Jobs, JobsShape>() {}
@@ -120,9 +118,8 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       // so the job waits for the store and sends it then.
       const waiting = untilStored(`job ${job.id}, a step`)
       const runner: Planner.Runner = {
-        setMultiAssetsMode: (on) => Effect.map(waiting(changes.setMultiAssets(account, on, who, !on)), (a) => a.result),
-        setMarginType: (symbol, type) =>
-          Effect.map(waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null)), (a) => a.result)
+        setMultiAssetsMode: (on) => waiting(changes.setMultiAssets(account, on, who, !on)),
+        setMarginType: (symbol, type) => waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null))
       }
       const body = Effect.gen(function*() {
         job.state = "running"
@@ -166,12 +163,9 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       )
     }
 
+    /** At most MAX_KEPT jobs stay in memory: the oldest finished ones go (the store keeps every job). */
     const evict = () => {
-      if (jobs.size <= MAX_KEPT) return
-      for (const [id, j] of jobs) {
-        if (jobs.size <= MAX_KEPT) break
-        if (isFinal(j.state)) jobs.delete(id)
-      }
+      for (const [id, j] of jobs) if (jobs.size > MAX_KEPT && isFinal(j.state)) jobs.delete(id)
     }
 
     const create: JobsShape["create"] = (account, token, options) =>
@@ -255,6 +249,6 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       read: Effect.sync(() => [[{}, fibers.size] as const])
     })
 
-    return { plan, create, get, view, events, running: () => fibers.size } satisfies JobsShape
+    return { plan, create, get, events } satisfies JobsShape
   })
 )

@@ -25,7 +25,7 @@ export interface Gauge {
 export interface MetricsShape {
   /** One answered request: counted by route, method and status; its latency by route. */
   readonly request: (route: string, method: string, status: number, seconds: number) => void
-  /** `request` bound to one route, method and status, its hooks looked up once (the hot path's). */
+  /** `request` bound to one route, method and status (the hot path looks it up once). */
   readonly recorder: (route: string, method: string, status: number) => (seconds: number) => void
   readonly cache: (event: "hit" | "miss" | "coalesced") => void
   readonly upstream: (upstream: string, status: number) => void
@@ -103,12 +103,14 @@ export const make = (): MetricsShape => {
   // A request's hooks, looked up once per route, method and status (the request path is hot).
   const recorders = new Map<string, (seconds: number) => void>()
   const recorder = (route: string, method: string, status: number) => {
-    const counter = registry.get(labelled(requests, { route, method, status: String(status) }))
-    const histogram = registry.get(labelled(duration, { route }))
-    return (seconds: number) => {
-      counter.update(1)
-      histogram.update(seconds)
+    const id = `${route} ${method} ${status}`
+    let record = recorders.get(id)
+    if (record === undefined) {
+      const counter = registry.get(labelled(requests, { route, method, status: String(status) }))
+      const histogram = registry.get(labelled(duration, { route }))
+      recorders.set(id, record = (seconds) => (counter.update(1), histogram.update(seconds)))
     }
+    return record
   }
   const gauges: Array<Gauge> = []
 
@@ -121,12 +123,7 @@ export const make = (): MetricsShape => {
   })
 
   return {
-    request: (route, method, status, seconds) => {
-      const id = `${route} ${method} ${status}`
-      let record = recorders.get(id)
-      if (record === undefined) recorders.set(id, record = recorder(route, method, status))
-      record(seconds)
-    },
+    request: (route, method, status, seconds) => recorder(route, method, status)(seconds),
     recorder,
     cache: (event) => cacheHooks[event].update(1),
     upstream: (upstream, status) => {

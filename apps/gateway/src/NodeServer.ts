@@ -13,11 +13,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net"
 import { HotPath } from "./HotPath.js"
 
-const unavailable = (res: ServerResponse) => {
-  res.writeHead(503, { "content-type": "application/json", connection: "close" })
-    .end(JSON.stringify({ _tag: "ShuttingDown", message: "the gateway is shutting down" }))
-}
-
 export const layer = (options: { readonly host: string; readonly port: number; readonly drainMs?: number }) =>
   Layer.scoped(
     HttpServer.HttpServer,
@@ -26,8 +21,9 @@ export const layer = (options: { readonly host: string; readonly port: number; r
       let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
       const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
         if (hot(req, res)) return
-        if (handler === undefined) unavailable(res)
-        else handler(req, res)
+        if (handler !== undefined) return handler(req, res)
+        res.writeHead(503, { "content-type": "application/json", connection: "close" })
+          .end(JSON.stringify({ _tag: "ShuttingDown", message: "the gateway is shutting down" }))
       })
       yield* Effect.acquireRelease(
         Effect.async<void, Error>((resume) => {

@@ -76,35 +76,24 @@ export const make = (ttlMs: number, metrics: { readonly cache: (e: "hit" | "miss
         (value) => Effect.map(Clock.currentTimeMillis, (now) => ({ value, ageMs: Math.max(0, now - (entry.loadedAt ?? now)) }))
       )
 
-    const get = <A, E>(key: string, load: Effect.Effect<A, E>): Effect.Effect<Cached<A>, E> =>
+    /** A fresh entry (unless `refresh`), else the read in flight, else a new read. */
+    const lookup = (refresh: boolean) => <A, E>(key: string, load: Effect.Effect<A, E>): Effect.Effect<Cached<A>, E> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const entry = entries.get(key)
-        if (entry !== undefined) {
-          if (entry.loadedAt === null) {
-            metrics.cache("coalesced")
-            return await_<A, E>(entry)
-          }
-          if (now - entry.loadedAt < ttlMs) {
-            metrics.cache("hit")
-            return Effect.succeed({ value: entry.value as A, ageMs: now - entry.loadedAt })
-          }
-        }
-        return Effect.flatMap(start(key, load), (e) => await_<A, E>(e))
-      })
-
-    const refresh = <A, E>(key: string, load: Effect.Effect<A, E>): Effect.Effect<Cached<A>, E> =>
-      Effect.suspend(() => {
-        const entry = entries.get(key)
-        if (entry !== undefined && entry.loadedAt === null) {
+        if (entry?.loadedAt === null) {
           metrics.cache("coalesced")
           return await_<A, E>(entry)
+        }
+        if (!refresh && entry?.loadedAt != null && now - entry.loadedAt < ttlMs) {
+          metrics.cache("hit")
+          return Effect.succeed({ value: entry.value as A, ageMs: now - entry.loadedAt })
         }
         return Effect.flatMap(start(key, load), (e) => await_<A, E>(e))
       })
 
     return {
-      get,
-      refresh,
+      get: lookup(false),
+      refresh: lookup(true),
       invalidate: (keys) =>
         Effect.sync(() => {
           for (const k of keys) entries.delete(k)

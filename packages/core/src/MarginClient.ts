@@ -1,6 +1,6 @@
 /**
  * Reads and changes Multi-Assets Mode and margin types, idempotently. Reads use the cheap endpoints
- * (accountConfig and symbolConfig, weight 5); setters answer `changed` or `unchanged` ("already set"
+ * (accountConfig and symbolConfig, weight 5; both together are `settings`); setters answer `changed` or `unchanged` ("already set"
  * is success), and when an answer is lost they re-read the account and report what is true.
  */
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import type { MarginType, SymbolId } from "./Domain.js"
 import { type BinanceError, type ExecutionUnknown, MarginTypeBlocked, UnknownSymbol } from "./Errors.js"
 import { changed, type SetResult, unchanged } from "./Outcome.js"
 import type { ExchangeInfo } from "./Responses.js"
-import type { AccountSnapshot, SymbolState } from "./Snapshot.js"
+import type { AccountSettings, AccountSnapshot, SymbolState } from "./Snapshot.js"
 
 export interface SymbolMarginType {
   readonly symbol: SymbolId
@@ -124,10 +124,26 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
         Effect.map(marginTypeOf(symbol), (current) => current === marginType)
       ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType }, captureStackTrace: false }))
 
+    const settings: Effect.Effect<AccountSettings, BinanceError> = Effect.all([
+      http.call(Catalog.accountConfig, {}),
+      http.call(Catalog.symbolConfig, {})
+    ], { concurrency: "unbounded" }).pipe(
+      Effect.map(([config, symbols]): AccountSettings => ({
+        multiAssetsMargin: config.multiAssetsMargin,
+        dualSidePosition: config.dualSidePosition,
+        symbols: symbols.map((s) => ({
+          symbol: s.symbol as SymbolId,
+          marginType: s.marginType,
+          ...(s.leverage === undefined ? {} : { leverage: s.leverage })
+        })),
+        readWeight: Catalog.accountConfig.weight({}) + Catalog.symbolConfig.weight({})
+      })),
+      Effect.withSpan("MarginClient.settings", { captureStackTrace: false })
+    )
+
     const getAccountSnapshot: Effect.Effect<AccountSnapshot, BinanceError> = Effect.gen(function*() {
-      const [config, symbols, orders, algoOrders, account, info] = yield* Effect.all([
-        http.call(Catalog.accountConfig, {}),
-        http.call(Catalog.symbolConfig, {}),
+      const [config, orders, algoOrders, account, info] = yield* Effect.all([
+        settings,
         http.call(Catalog.openOrders, {}),
         http.call(Catalog.openAlgoOrders, {}),
         http.call(Catalog.account, {}),
@@ -145,8 +161,8 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
       return {
         multiAssetsMargin: config.multiAssetsMargin,
         dualSidePosition: config.dualSidePosition,
-        symbols: symbols.map((s): SymbolState => ({
-          symbol: s.symbol as SymbolId,
+        symbols: config.symbols.map((s): SymbolState => ({
+          symbol: s.symbol,
           marginType: s.marginType,
           openOrders: count.get(s.symbol) ?? 0,
           positionAmt: position.get(s.symbol)?.amt ?? 0,
@@ -159,9 +175,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
           marginAvailable: marginAvailable.get(a.asset) ?? false
         })),
         creditsMode: account.assets.some((a) => a.asset === "BNFCR"),
-        readWeight: [
-          Catalog.accountConfig.weight({}),
-          Catalog.symbolConfig.weight({}),
+        readWeight: config.readWeight + [
           Catalog.openOrders.weight({}),
           Catalog.openAlgoOrders.weight({}),
           Catalog.account.weight({}),
@@ -176,6 +190,8 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
       getMarginTypes,
       setMarginType,
       getAccountSnapshot,
+      /** Multi-Assets, position mode, every symbol's margin type and leverage (weight 10): no orders, positions or balances. */
+      settings,
       exchangeInfo,
       /** Position mode and Multi-Assets in one cheap read (accountConfig, weight 5). */
       getAccountConfig: http.call(Catalog.accountConfig, {}),

@@ -1,9 +1,30 @@
 /**
  * What the planner needs to know about an account, read in a few cheap calls
- * (accountConfig, symbolConfig, openOrders, openAlgoOrders, account v3, exchangeInfo).
+ * (accountConfig, symbolConfig, openOrders, openAlgoOrders, account v3, exchangeInfo), and the
+ * settings alone (`AccountSettings`: accountConfig and symbolConfig, weight 10), which is what a
+ * surface shows before anything is planned.
  */
 import * as Schema from "effect/Schema"
 import { MarginType, SymbolId } from "./Domain.js"
+
+export const SymbolSettings = Schema.Struct({
+  symbol: SymbolId,
+  marginType: MarginType,
+  /** The symbol's leverage (absent when the exchange does not say). */
+  leverage: Schema.optional(Schema.Number)
+})
+export type SymbolSettings = typeof SymbolSettings.Type
+
+/** The account's settings without its orders, positions and balances (accountConfig + symbolConfig). */
+export const AccountSettings = Schema.Struct({
+  multiAssetsMargin: Schema.Boolean,
+  /** Hedge mode (true) or one-way mode (false). */
+  dualSidePosition: Schema.Boolean,
+  symbols: Schema.Array(SymbolSettings),
+  /** Weight the reads cost (5 + 5). */
+  readWeight: Schema.Number
+})
+export type AccountSettings = typeof AccountSettings.Type
 
 export const SymbolState = Schema.Struct({
   symbol: SymbolId,

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type { SimulatorShape } from "./Simulator.js"
-import { closeText, inOrder, streamTarget } from "./UserDataStream.js"
+import { closeText, framing, inOrder, streamTarget } from "./UserDataStream.js"
 
 const CONNECTING = 0
 const OPEN = 1
@@ -35,25 +35,25 @@ class SimulatorSocket extends EventTarget {
     const parsed = new URL(url, "ws://simulator")
     const target = streamTarget(parsed.pathname + parsed.search)
     const later = inOrder()
-    const wrap = (text: string) => (target?.combined ? `{"stream":${JSON.stringify(target.listenKey)},"data":${text}}` : text)
     // Opens after the caller has added its listeners, as a real socket does.
     queueMicrotask(() => {
       if (this.readyState !== CONNECTING) return
-      const subscribed = target === undefined
-        ? Either.left(undefined)
-        : Effect.runSync(Effect.either(sim.subscribe(target.listenKey, {
-          event: (text, delayMs) => later(delayMs, () => this.deliver(wrap(text))),
-          close: (reason) => (reason === "dropped" ? this.end(1006, "") : later(0, () => this.end(1000, closeText[reason])))
-        })))
-      if (Either.isLeft(subscribed)) {
-        this.dispatchEvent(event("error"))
-        this.end(1006, "")
-        return
-      }
+      if (target === undefined) return this.refused()
+      const frame = framing(target)
+      const subscribed = Effect.runSync(Effect.either(sim.subscribe(target.listenKey, {
+        event: (text, delayMs) => later(delayMs, () => this.deliver(frame(text))),
+        close: (reason) => (reason === "dropped" ? this.end(1006, "") : later(0, () => this.end(1000, closeText[reason])))
+      })))
+      if (Either.isLeft(subscribed)) return this.refused()
       this.unsubscribe = subscribed.right
       this.readyState = OPEN
       this.dispatchEvent(event("open"))
     })
+  }
+
+  private refused() {
+    this.dispatchEvent(event("error"))
+    this.end(1006, "")
   }
 
   private deliver(text: string) {

@@ -3,8 +3,7 @@
  * sockets and the engine's listenKey subscribers. Paths: `/private/ws?listenKey=KEY` and the legacy
  * `/ws/KEY` (each event as is), and the combined form `/private/stream?listenKey=KEY` (each event
  * wrapped as `{"stream":KEY,"data":event}`, as combined streams are); an unknown or expired key is
- * refused with HTTP 400 and Binance's -1125 body. Each
- * connection is pinged every `streamPingIntervalMs` and closed when a ping stays unanswered for
+ * refused with HTTP 400 and Binance's -1125 body. Each connection is pinged every `streamPingIntervalMs` and closed when a ping stays unanswered for
  * `streamPongTimeoutMs`, or when it reaches `streamMaxConnectionMs` (all from the simulator's config,
  * read when the connection opens). The event-delay fault holds each event back, in order.
  * Node-only, like `Server`.
@@ -16,7 +15,7 @@ import type * as http from "node:http"
 import type { Duplex } from "node:stream"
 import { WebSocket, WebSocketServer } from "ws"
 import type { SimulatorShape } from "./Simulator.js"
-import { closeText, type CloseReason, inOrder, type StreamTarget, streamTarget } from "./UserDataStream.js"
+import { closeText, type CloseReason, framing, inOrder, type StreamTarget, streamTarget } from "./UserDataStream.js"
 
 export interface StreamBridge {
   /** Stops the key-expiry timer and closes every stream connection. */
@@ -33,9 +32,9 @@ const refuse = (socket: Duplex, status: number, reason: string, body: string) =>
 /** One connection's side: sends events in order (each after its delay), pings, and ends. */
 const connection = (sim: SimulatorShape, target: StreamTarget) => {
   let ws: WebSocket | undefined
-  const prefix = `{"stream":${JSON.stringify(target.listenKey)},"data":`
+  const frame = framing(target)
   const send = (text: string) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(target.combined ? `${prefix}${text}}` : text)
+    if (ws?.readyState === WebSocket.OPEN) ws.send(frame(text))
   }
   const later = inOrder()
   return {
@@ -48,13 +47,13 @@ const connection = (sim: SimulatorShape, target: StreamTarget) => {
     },
     open: (socket: WebSocket) => {
       ws = socket
-      const config = sim.config
+      const { streamMaxConnectionMs, streamPingIntervalMs, streamPongTimeoutMs } = sim.config
       let pongTimer: ReturnType<typeof setTimeout> | undefined
       const pinger = setInterval(() => {
         socket.ping()
-        pongTimer ??= setTimeout(() => socket.terminate(), config.streamPongTimeoutMs)
-      }, config.streamPingIntervalMs)
-      const lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), config.streamMaxConnectionMs)
+        pongTimer ??= setTimeout(() => socket.terminate(), streamPongTimeoutMs)
+      }, streamPingIntervalMs)
+      const lifetime = setTimeout(() => socket.close(1000, "connection lifetime reached"), streamMaxConnectionMs)
       socket.on("pong", () => {
         clearTimeout(pongTimer)
         pongTimer = undefined

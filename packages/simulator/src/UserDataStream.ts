@@ -194,6 +194,13 @@ export const streamTarget = (target: string): StreamTarget | undefined => {
   return legacy === null ? undefined : { listenKey: decodeURIComponent(legacy[1]!), combined: false }
 }
 
+/** How an event's text goes out on a target's connection: as is, or wrapped as a combined stream's. */
+export const framing = (target: StreamTarget): (text: string) => string => {
+  if (!target.combined) return (text) => text
+  const prefix = `{"stream":${JSON.stringify(target.listenKey)},"data":`
+  return (text) => `${prefix}${text}}`
+}
+
 /** The close frame's reason text of a stream that ends (a dropped one ends without a close frame). */
 export const closeText: Record<Exclude<CloseReason, "dropped">, string> = {
   expired: "listenKey expired",

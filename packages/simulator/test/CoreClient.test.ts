@@ -128,6 +128,35 @@ describe("MarginClient on the in-process simulator", () => {
       assert.isTrue(sim.account("main")!.multiAssetsMargin)
     }))
 
+  it.effect("settings: mode, position mode, margin types and leverage for weight 10, without orders or positions", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeSim(seedWith({
+        dualSidePosition: true,
+        marginTypes: { ETHUSDT: "ISOLATED" },
+        leverage: { ETHUSDT: 7 },
+        orders: [{ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", price: "1000", quantity: "0.01" }]
+      }))
+      yield* withClient(inProcess(sim), (c) =>
+        Effect.gen(function*() {
+          yield* c.syncClock
+          const before = sim.usedWeight("127.0.0.1")
+          const settings = yield* c.settings
+          assert.strictEqual(sim.usedWeight("127.0.0.1") - before, 10)
+          assert.strictEqual(settings.readWeight, 10)
+          assert.deepInclude(settings, { multiAssetsMargin: false, dualSidePosition: true })
+          assert.deepStrictEqual(settings.symbols.find((s) => s.symbol === ETH), { symbol: ETH, marginType: "ISOLATED", leverage: 7 })
+          assert.strictEqual(sim.requestCount("/fapi/v1/openOrders") + sim.requestCount("/fapi/v3/account"), 0)
+          // The snapshot reads the same settings, and the orders and positions on top.
+          const snapshot = yield* c.getAccountSnapshot
+          assert.strictEqual(snapshot.readWeight, 96)
+          assert.strictEqual(snapshot.symbols.find((s) => s.symbol === BTC)?.openOrders, 1)
+          assert.deepStrictEqual(
+            snapshot.symbols.map((s) => [s.symbol, s.marginType]),
+            settings.symbols.map((s) => [s.symbol, s.marginType])
+          )
+        }))
+    }))
+
   it.effect("-4067 quirk for a no-op change is unchanged after a re-read", () =>
     Effect.gen(function*() {
       const sim = yield* makeSim()

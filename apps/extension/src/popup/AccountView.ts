@@ -1,6 +1,8 @@
 /**
- * The popup's page: the account picker, the passphrase form, Multi-Assets Mode, the symbols that
- * matter (or those matching the search) with a switch each, the last error, and the panel.
+ * The popup's page: the account picker, the passphrase form, Multi-Assets Mode and the position mode,
+ * the isolated symbols (or those matching the search) with their leverage and a switch each, the last
+ * error, and the panel. Orders and positions are not read to show the account (only a plan reads
+ * them, and its blockers name them).
  */
 import type { SymbolId } from "@marginctl/core/Domain"
 import type { DesiredState } from "@marginctl/core/Planner"
@@ -35,12 +37,10 @@ export const makeView = (actions: ViewActions) => {
     )
   }
 
-  const relevant = (s: SymbolRow): boolean => s.positionAmt !== 0 || s.openOrders > 0 || s.marginType === "ISOLATED"
-
   const visibleRows = (): ReadonlyArray<SymbolRow> => {
     const all = state.overview?.symbols ?? []
     const query = el.search.value.trim().toUpperCase()
-    if (query === "") return all.filter(relevant)
+    if (query === "") return all.filter((s) => s.marginType === "ISOLATED")
     return all.filter((s) => s.symbol.includes(query)).slice(0, 30)
   }
 
@@ -56,22 +56,18 @@ export const makeView = (actions: ViewActions) => {
     el.rowsNote.textContent = query !== ""
       ? rows.length === 0 ? `No symbol matches “${query}”.` : `${rows.length} matching ${rows.length === 1 ? "symbol" : "symbols"}.`
       : rows.length === 0
-      ? "No positions, open orders or isolated symbols. Search to change another symbol."
-      : "Symbols with positions, open orders or isolated margin:"
+      ? "No isolated symbol. Search to change another symbol."
+      : "Isolated symbols (search to change another):"
     const busy = state.panel !== null
     el.rows.replaceChildren(
       ...rows.map((s) => {
         const target = s.marginType === "ISOLATED" ? "CROSSED" : "ISOLATED"
-        const notes = [
-          s.positionAmt !== 0 ? `position ${s.positionAmt}` : "",
-          s.openOrders > 0 ? `${s.openOrders} open ${s.openOrders === 1 ? "order" : "orders"}` : ""
-        ].filter((n) => n !== "").join(" · ")
         return h(
           "li",
           { class: "row", "data-testid": "margin-type-row", "data-symbol": s.symbol, "data-margin-type": s.marginType },
           h("span", { class: "sym" }, s.symbol),
           h("span", { class: `badge ${s.marginType === "ISOLATED" ? "isolated" : "crossed"}` }, s.marginType),
-          h("span", { class: "notes small muted" }, notes),
+          h("span", { class: "notes small muted" }, s.leverage === undefined ? "" : `leverage ${s.leverage}×`),
           h(
             "button",
             {
@@ -104,10 +100,14 @@ export const makeView = (actions: ViewActions) => {
     show(el.unlock, locked)
     const ready = accounts.length > 0 && vault === "unlocked" && selected !== null
     show(el.view, ready)
-    el.maState.textContent = state.mode === null ? "…" : state.mode ? "on" : "off"
-    el.maState.dataset.state = state.mode === null ? "unknown" : state.mode ? "on" : "off"
-    el.maToggle.disabled = state.mode === null || state.panel !== null
-    el.maToggle.textContent = state.mode === null ? "Turn on or off" : state.mode ? "Turn off" : "Turn on"
+    const mode = state.overview?.multiAssets ?? null
+    el.maState.textContent = mode === null ? "…" : mode ? "on" : "off"
+    el.maState.dataset.state = mode === null ? "unknown" : mode ? "on" : "off"
+    el.maToggle.disabled = mode === null || state.panel !== null
+    el.maToggle.textContent = mode === null ? "Turn on or off" : mode ? "Turn off" : "Turn on"
+    const hedge = state.overview?.hedgeMode ?? null
+    el.positionMode.textContent = hedge === null ? "" : `Position mode: ${hedge ? "hedge" : "one-way"}`
+    show(el.positionMode, hedge !== null)
     renderRows()
     renderPanel(actions)
   }

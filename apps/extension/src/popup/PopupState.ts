@@ -1,4 +1,4 @@
-/** What the popup shows (the selected account, its mode and symbols, the open panel, the last error) and its elements. */
+/** What the popup shows (the selected account, its settings, the open panel, the last error) and its elements. */
 import type { DesiredState, Plan, ProgressEvent, StepOutcome } from "@marginctl/core/Planner"
 import { byId } from "../Dom.js"
 import type { AccountSummary, BlockerWords, Overview, StepFailed, UserErrorData, VaultStatus } from "../Messages.js"
@@ -28,7 +28,7 @@ export interface State {
   accounts: ReadonlyArray<AccountSummary>
   selected: string | null
   vault: VaultStatus
-  mode: boolean | null
+  /** The account's settings (mode, position mode, margin types, leverage): a pushed change replaces a field or a row. */
   overview: Overview | null
   /** The last read of the account failed (the error says why; a retry button is shown). */
   readFailed: boolean
@@ -43,7 +43,6 @@ export const state: State = {
   accounts: [],
   selected: null,
   vault: "locked",
-  mode: null,
   overview: null,
   readFailed: false,
   panel: null,
@@ -65,6 +64,7 @@ export const el = {
   view: byId("account-view"),
   maState: byId("ma-state"),
   maToggle: byId<HTMLButtonElement>("ma-toggle"),
+  positionMode: byId("position-mode"),
   search: byId<HTMLInputElement>("search"),
   rows: byId<HTMLUListElement>("rows"),
   rowsNote: byId("rows-note")

@@ -48,30 +48,21 @@ const loadAccount = async (): Promise<void> => {
   const account = state.selected
   if (account === null || state.vault !== "unlocked") return
   const generation = ++state.generation
-  state.mode = null
   state.overview = null
   state.readFailed = false
   state.error = null
   state.status = "Reading the account…"
   render()
-  const mode = run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "GetMode", account })))
-  const overview = run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "GetOverview", account })))
-  const modeExit = await mode
-  if (generation !== state.generation) return
-  if (Exit.isSuccess(modeExit)) {
-    if (state.overview === null) state.mode = modeExit.value
-    render()
-  }
-  const overviewExit = await overview
+  // The settings alone (weight 10 on the direct backend); a plan reads orders and positions.
+  const overview = await run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "GetOverview", account })))
   if (generation !== state.generation) return
   state.status = ""
-  if (Exit.isSuccess(overviewExit)) {
-    state.overview = overviewExit.value
-    state.mode = overviewExit.value.multiAssets
+  if (Exit.isSuccess(overview)) {
+    state.overview = overview.value
     render()
   } else {
     state.readFailed = true
-    const failure = Cause.failureOption(overviewExit.cause)
+    const failure = Cause.failureOption(overview.cause)
     if (Option.isSome(failure)) fail(failure.value)
     else render()
   }
@@ -164,10 +155,7 @@ const confirm = async (panel: Extract<Panel, { _tag: "Preview" }>): Promise<void
   const generation = state.generation
   const overview = await run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "GetOverview", account })))
   if (generation !== state.generation) return
-  if (Exit.isSuccess(overview)) {
-    state.overview = overview.value
-    state.mode = overview.value.multiAssets
-  }
+  if (Exit.isSuccess(overview)) state.overview = overview.value
   render()
 }
 
@@ -215,8 +203,8 @@ el.unlock.addEventListener("submit", (event) => {
 })
 
 el.maToggle.addEventListener("click", () => {
-  if (state.mode === null) return
-  const on = !state.mode
+  if (state.overview === null) return
+  const on = !state.overview.multiAssets
   void preview(`Turn Multi-Assets Mode ${on ? "on" : "off"}`, { multiAssets: on })
 })
 

@@ -38,6 +38,25 @@ export const startSim = async (seed: unknown): Promise<Sim> => {
   }
 }
 
+/** Weight the simulator counted in the current minute, over every client IP (what `X-MBX-USED-WEIGHT-1M` says). */
+export const weightUsed = async (sim: Sim): Promise<number> => {
+  const { ips } = await sim.control<{ ips: Record<string, { used: number }> }>("GET", "weight")
+  return Object.values(ips).reduce((sum, u) => sum + u.used, 0)
+}
+
+/** The simulator's current weight minute (it counts by minutes of its clock, this process's clock). */
+export const weightMinute = (): number => Math.floor(Date.now() / 60_000)
+
+/** Waits, if need be, until at least `seconds` of the simulator's current weight minute are left. */
+export const minuteWithRoom = async (seconds: number): Promise<void> => {
+  const left = 60_000 - (Date.now() % 60_000)
+  if (left < seconds * 1000) await new Promise((r) => setTimeout(r, left + 100))
+}
+
+/** Requests the simulator received since its counters were last cleared, by path. */
+export const requestsByPath = async (sim: Sim): Promise<Record<string, number>> =>
+  (await sim.control<{ byPath: Record<string, number> }>("GET", "requests/count")).byPath
+
 /** A symbol's margin type in the simulator (CROSSED unless set). */
 export const marginTypeOf = (account: SimAccount, symbol: string): "ISOLATED" | "CROSSED" =>
   account.symbols[symbol]?.marginType ?? "CROSSED"

@@ -29,45 +29,38 @@ const Flag = Schema.transform(Schema.Number, Schema.Boolean, {
   encode: (b) => (b ? 1 : 0)
 })
 
-/** A new audit row: written `started`, before the upstream call. */
-export const NewAuditRow = Schema.Struct({
-  timeMs: column(Schema.Number, "time_ms"),
+/** Who asked what of which account, and the state before: the columns written with a new audit row. */
+const asked = {
   token: Schema.String,
   account: Schema.String,
   action: AuditAction,
   request: JsonText,
   before: column(JsonText, "state_before"),
-  outcome: Schema.Literal("started"),
   jobId: column(Schema.NullOr(Schema.String), "job_id"),
   instance: Schema.String
-})
+}
 
-/** The completion of an audit row: its outcome, the state after and Binance's code. */
-export const FinishedAuditRow = Schema.Struct({
-  id: Schema.Number,
-  finishedMs: column(Schema.Number, "finished_ms"),
+/** How it ended: the columns written when the upstream call has answered. */
+const ended = {
   outcome: AuditOutcome,
   after: column(JsonText, "state_after"),
   code: Schema.NullOr(Schema.Number),
   message: Schema.NullOr(Schema.String)
-})
+}
+
+/** A new audit row: written `started`, before the upstream call. */
+export const NewAuditRow = Schema.Struct({ timeMs: column(Schema.Number, "time_ms"), ...asked, outcome: Schema.Literal("started") })
+
+/** The completion of an audit row: its outcome, the state after and Binance's code. */
+export const FinishedAuditRow = Schema.Struct({ id: Schema.Number, finishedMs: column(Schema.Number, "finished_ms"), ...ended })
 
 /** An audit row as the API shows it. */
 export const AuditRecord = Schema.Struct({
   id: Schema.Number,
   time: column(IsoFromMs, "time_ms"),
   finishedAt: column(Schema.NullOr(IsoFromMs), "finished_ms"),
-  token: Schema.String,
-  account: Schema.String,
-  action: AuditAction,
-  request: JsonText,
-  before: column(JsonText, "state_before"),
-  after: column(JsonText, "state_after"),
-  outcome: AuditOutcome,
-  code: Schema.NullOr(Schema.Number),
-  message: Schema.NullOr(Schema.String),
-  jobId: column(Schema.NullOr(Schema.String), "job_id"),
-  instance: Schema.String
+  ...asked,
+  ...ended
 })
 
 /** A job's row: what it was asked, its plan and where it stands. */

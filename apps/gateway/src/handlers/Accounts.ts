@@ -43,10 +43,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "accounts", (handlers) =>
             readWeight: s.readWeight,
             ageMs,
             budget,
-            clock: Option.match(offset, {
-              onNone: () => null,
-              onSome: (o) => ({ offsetMs: o.offsetMs, rttMs: o.rttMs, text: describeOffset(o.offsetMs).text })
-            })
+            clock: Option.getOrNull(Option.map(offset, (o) => ({ offsetMs: o.offsetMs, rttMs: o.rttMs, text: describeOffset(o.offsetMs).text })))
           }
         }))
   }))

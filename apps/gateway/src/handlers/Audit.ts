@@ -5,7 +5,6 @@ import { Forbidden } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { AuditStore } from "../AuditStore.js"
 import { requireScope } from "./Auth.js"
-import { storeRetryAfter } from "./ResponseHeaders.js"
 
 export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
   Effect.gen(function*() {
@@ -26,6 +25,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
           accounts: caller.accounts.includes("*") ? undefined : caller.accounts,
           limit: q.limit ?? 100,
           beforeId: q.cursor === undefined ? undefined : Number(q.cursor)
-        }).pipe(storeRetryAfter)
+        })
       }))
   }))

@@ -8,11 +8,10 @@ import { NotFound } from "@marginctl/gateway-api/Errors"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import { Accounts } from "../Accounts.js"
-import type { JobRecord } from "../JobRecord.js"
+import { type JobRecord, view } from "../JobRecord.js"
 import { Jobs } from "../Jobs.js"
 import { vocabulary } from "../Vocabulary.js"
 import { makeAccess, requireScope } from "./Auth.js"
-import { storeRetryAfter } from "./ResponseHeaders.js"
 import { upstreamRead } from "./UpstreamErrors.js"
 
 const frame = (e: JobEvent) => `id: ${e.seq}\nevent: ${e.event._tag}\ndata: ${JSON.stringify(e)}\n\n`
@@ -68,7 +67,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             desired: payload.desired,
             continueOnBlocked: payload.continueOnBlocked ?? false,
             concurrency: payload.concurrency ?? Planner.DEFAULT_CONCURRENCY
-          }).pipe(upstreamRead(account.name), storeRetryAfter)
+          }).pipe(upstreamRead(account.name))
           return {
             jobId: job.id,
             account: job.account,
@@ -78,6 +77,6 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
             links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` }
           }
         }))
-      .handle("get", ({ path }) => Effect.map(storeRetryAfter(readable(path.id)), jobs.view))
-      .handle("events", ({ path }) => Effect.map(storeRetryAfter(readable(path.id)), sse))
+      .handle("get", ({ path }) => Effect.map(readable(path.id), view))
+      .handle("events", ({ path }) => Effect.map(readable(path.id), sse))
   }))

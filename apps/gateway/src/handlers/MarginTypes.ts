@@ -7,7 +7,6 @@ import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { Changes } from "../AuditedChanges.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess } from "./Auth.js"
-import { storeRetryAfter } from "./ResponseHeaders.js"
 import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
 /** The answer of `list` from a cached read of all symbols, or of some (the hot path answers with it too). */
@@ -49,14 +48,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) 
             payload.marginType,
             { token: caller.name, jobId: null },
             current.marginType
-          ).pipe(upstream(account.name), storeRetryAfter)
-          return {
-            account: account.name,
-            symbol: path.symbol,
-            marginType: payload.marginType,
-            outcome: applied.result.outcome,
-            reconciled: applied.result.reconciled,
-            auditId: applied.auditId
-          }
+          ).pipe(upstream(account.name))
+          return { account: account.name, symbol: path.symbol, marginType: payload.marginType, ...applied }
         }), { uninterruptible: true })
   }))

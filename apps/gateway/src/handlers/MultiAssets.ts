@@ -6,7 +6,6 @@ import { Accounts } from "../Accounts.js"
 import { Changes } from "../AuditedChanges.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
 import { makeAccess } from "./Auth.js"
-import { storeRetryAfter } from "./ResponseHeaders.js"
 import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
 /** The answer of `get` from a cached read (the hot path answers with it too). */
@@ -34,15 +33,8 @@ export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) 
             upstreamRead(account.name)
           )
           const applied = yield* changes.setMultiAssets(account, on, { token: caller.name, jobId: null }, before.value).pipe(
-            upstream(account.name),
-            storeRetryAfter
+            upstream(account.name)
           )
-          return {
-            account: account.name,
-            multiAssetsMargin: on,
-            outcome: applied.result.outcome,
-            reconciled: applied.result.reconciled,
-            auditId: applied.auditId
-          }
+          return { account: account.name, multiAssetsMargin: on, ...applied }
         }), { uninterruptible: true })
   }))

@@ -1,6 +1,6 @@
 /**
  * The core's errors as the contract's: rule rejections → 409 with the fix in the gateway's words,
- * limits → 429 with Retry-After, unknown outcome → 504, the rest → 502; the contract's own errors pass
+ * limits → 429 (with Retry-After: `ResponseHeaders.retryAfterOf`), unknown outcome → 504, the rest → 502; the contract's own errors pass
  * through. Messages come from core errors, which never carry a secret, a key or a signed URL.
  */
 import { isBinanceError, isRuleRejection } from "@marginctl/core/Errors"
@@ -15,7 +15,6 @@ import {
 } from "@marginctl/gateway-api/Errors"
 import * as Effect from "effect/Effect"
 import { fixFor } from "../Vocabulary.js"
-import { setResponseHeader } from "./ResponseHeaders.js"
 
 export type UpstreamFailure = BlockedByRule | RateLimited | NotFound | UpstreamError | OutcomeUnknown | InvalidRequest
 
@@ -36,15 +35,8 @@ export const fromCore = (e: CoreErrors.BinanceError, account: string): Effect.Ef
     case "RateLimited":
     case "IpBanned": {
       const retry = e.retryAfterSeconds ?? (e._tag === "IpBanned" ? 120 : 60)
-      return Effect.zipRight(
-        setResponseHeader("retry-after", String(Math.max(1, Math.ceil(retry)))),
-        Effect.fail(
-          new RateLimited({
-            source: e._tag === "IpBanned" ? "banned" : e.source,
-            retryAfterSeconds: Math.max(1, Math.ceil(retry)),
-            message: e.message
-          })
-        )
+      return Effect.fail(
+        new RateLimited({ source: e._tag === "IpBanned" ? "banned" : e.source, retryAfterSeconds: Math.max(1, Math.ceil(retry)), message: e.message })
       )
     }
     case "UnknownSymbol":
@@ -72,14 +64,10 @@ export const upstream = (account: string) => mappingCore((e) => fromCore(e, acco
 export type ReadFailure = RateLimited | NotFound | UpstreamError | InvalidRequest
 
 /**
- * For reads: core errors mapped (a rule rejection or an unknown outcome cannot happen on a read, but
- * would be a 502); the contract's own errors pass through.
+ * For reads: the same, except that a rule rejection or an unknown outcome (which cannot happen on a
+ * read) is a 502.
  */
-const fromCoreRead = (e: CoreErrors.BinanceError, account: string): Effect.Effect<never, ReadFailure> =>
-  Effect.catchAll(fromCore(e, account), (x): Effect.Effect<never, ReadFailure> =>
-    x._tag === "BlockedByRule" || x._tag === "OutcomeUnknown"
-      ? Effect.fail(new UpstreamError({ tag: e._tag, code: x.code, message: x.message }))
-      : Effect.fail(x))
-
-/** For reads: the same, with what cannot happen on a read as a 502. */
-export const upstreamRead = (account: string) => mappingCore((e) => fromCoreRead(e, account))
+export const upstreamRead = (account: string) =>
+  mappingCore((e) =>
+    Effect.catchIf(fromCore(e, account), (x): x is BlockedByRule | OutcomeUnknown => x._tag === "BlockedByRule" || x._tag === "OutcomeUnknown", (x) =>
+      Effect.fail(new UpstreamError({ tag: e._tag, code: x.code, message: x.message }))))

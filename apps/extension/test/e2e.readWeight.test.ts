@@ -1,0 +1,108 @@
+/**
+ * What opening the popup and planning a change cost, in Debian's Chromium with the built extension
+ * and a direct account on the simulator, measured by the simulator's weight count (what
+ * `X-MBX-USED-WEIGHT-1M` says): an open reads the settings alone (weight 10), a re-open within
+ * seconds is answered from the worker's memo, 25 opens stay far under the 2,400 a minute; a plan
+ * still reads the orders, positions and balances, and an open order still blocks a margin-type switch.
+ */
+import * as Duration from "effect/Duration"
+import type { Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { OVERVIEW_TTL } from "../src/OverviewMemo.js"
+import { type Browser, launch, screenshot } from "./support/browser.js"
+import { addDirectAccount, closePanel, modeShown, rowsShown, setUpPassphrase, switchMarginType } from "./support/flows.js"
+import { minuteWithRoom, requestsByPath, type Sim, startSim, weightMinute, weightUsed } from "./support/sim.js"
+
+const API_KEY = "e2eBobApiKey0123456789"
+const SECRET = "e2eBobHmacSecret9876543210abcdef"
+
+const SEED = {
+  accounts: [{
+    name: "bob",
+    apiKey: API_KEY,
+    secret: SECRET,
+    balances: { USDT: 10000 },
+    marginTypes: { BNBUSDT: "ISOLATED" },
+    positions: [{ symbol: "ETHUSDT", positionAmt: 0.5 }]
+  }]
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe.sequential("the weight of the popup (direct backend)", () => {
+  let sim: Sim
+  let browser: Browser
+  let popup: Page
+
+  beforeAll(async () => {
+    sim = await startSim(SEED)
+    browser = await launch()
+    const options = await browser.open("options.html")
+    await setUpPassphrase(options)
+    await addDirectAccount(options, { name: "bob-sim", url: sim.url, apiKey: API_KEY, secret: SECRET })
+    await options.close()
+    // The first open also measures the server clock (GET /fapi/v1/time); the tests below open again.
+    popup = await browser.open("popup.html")
+    await rowsShown(popup)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await sim?.close()
+  })
+
+  it("costs weight 10 to open; re-opening within seconds costs nothing; 25 opens stay far under the budget", async () => {
+    // Past the worker's memo of the previous open, and in one minute of the simulator's weight count.
+    await sleep(Duration.toMillis(OVERVIEW_TTL) + 500)
+    await minuteWithRoom(25)
+    const minute = weightMinute()
+    const before = await weightUsed(sim)
+    const start = Date.now()
+    await popup.reload()
+    await rowsShown(popup)
+    expect(await weightUsed(sim) - before).toBe(10)
+    await popup.reload()
+    await rowsShown(popup)
+    expect(await weightUsed(sim) - before).toBe(10)
+    for (let open = 3; open <= 25; open++) {
+      await popup.reload()
+      await rowsShown(popup)
+      expect(await modeShown(popup)).toBe("off")
+    }
+    const spent = await weightUsed(sim) - before
+    expect(weightMinute()).toBe(minute)
+    // At most one read of the settings per memo period: without the memo 250, with the snapshot 2,400.
+    const periods = Math.ceil((Date.now() - start) / Duration.toMillis(OVERVIEW_TTL)) + 1
+    expect(spent % 10).toBe(0)
+    expect(spent).toBeLessThanOrEqual(10 * periods)
+    expect(spent).toBeLessThan(2400 / 10)
+  }, 90_000)
+
+  it("reads orders, positions and balances to plan a change, and an open order still blocks a margin-type switch", async () => {
+    await sim.control("POST", "accounts/bob/orders", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "LIMIT",
+      price: "1000",
+      quantity: "0.01"
+    })
+    await sim.control("DELETE", "requests/count")
+    await switchMarginType(popup, "BTCUSDT", "ISOLATED")
+    const preview = popup.getByTestId("plan-preview")
+    expect(await preview.getAttribute("data-blocked")).toBe("true")
+    const text = (await preview.textContent()) ?? ""
+    expect(text).toContain("BTCUSDT has 1 open order")
+    expect(text).toContain("reading the account cost 96")
+    await expect(popup.getByTestId("confirm-apply").isDisabled()).resolves.toBe(true)
+    expect(await requestsByPath(sim)).toMatchObject({
+      "/fapi/v1/accountConfig": 1,
+      "/fapi/v1/symbolConfig": 1,
+      "/fapi/v1/openOrders": 1,
+      "/fapi/v1/openAlgoOrders": 1,
+      "/fapi/v3/account": 1
+    })
+    await screenshot(popup, "weight-01-blocked-open-order")
+    expect(await sim.control("GET", "log?account=bob&source=api")).toHaveLength(0)
+    await closePanel(popup)
+  })
+})
