@@ -7,6 +7,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { BinanceConfig } from "@marginctl/core/BinanceConfig"
 import { BinanceHttp } from "@marginctl/core/BinanceHttp"
 import * as Client from "@marginctl/core/Client"
 import { NodeSigner } from "@marginctl/core/node"
@@ -30,6 +31,8 @@ export interface AccountRuntime {
   readonly client: MarginClient
   readonly clock: ServerClockShape<BinanceError>
   readonly budget: WeightBudget.WeightBudgetShape
+  /** The account's core services (its BinanceHttp, BinanceConfig, …), e.g. for its user-data stream. */
+  readonly context: Context.Context<BinanceHttp | BinanceConfig>
 }
 
 export interface AccountsShape {
@@ -93,7 +96,8 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
           keyType: Context.get(context, Signer.Signer).keyType,
           client,
           clock: Context.get(context, BinanceHttp).clock,
-          budget: shared.budget
+          budget: shared.budget,
+          context
         })
       }
 

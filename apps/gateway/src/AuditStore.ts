@@ -15,7 +15,8 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import type { AuditOutcome, AuditPage } from "@marginctl/gateway-api/Audit"
+import type { AuditAction, AuditOutcome, AuditPage } from "@marginctl/gateway-api/Audit"
+import type { ChangeOrigin } from "@marginctl/gateway-api/Events"
 import type { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
 import * as Clock from "effect/Clock"
@@ -26,10 +27,23 @@ import * as Option from "effect/Option"
 import type { ParseError } from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { unavailable } from "./audit/Unavailable.js"
-import { AuditRecord, FinishedAuditRow, JobEventRow, JobRecordRow, NewAuditRow, InsertedId } from "./audit/Rows.js"
+import { AuditRecord, ExternalAuditRow, FinishedAuditRow, InsertedId, JobEventRow, JobRecordRow, NewAuditRow } from "./audit/Rows.js"
 
-/** A change attempt as it starts (the store adds the time and the instance). */
-export type AuditStart = Omit<typeof NewAuditRow.Type, "timeMs" | "outcome" | "instance">
+/** A change attempt through the gateway as it starts (the store adds the time and the instance). */
+export type AuditStart = Omit<typeof NewAuditRow.Type, "timeMs" | "outcome" | "instance" | "origin">
+
+/** A change made elsewhere, seen on the user-data stream at `timeMs` (Binance's time of the change). */
+export interface ExternalChange {
+  readonly account: string
+  readonly action: AuditAction
+  readonly request: unknown
+  readonly before: unknown
+  readonly timeMs: number
+  readonly message: string
+}
+
+/** The token name of the rows of changes made elsewhere (not a valid token name, so never a caller's). */
+export const EXTERNAL_TOKEN = "(external)"
 
 export interface AuditFinish {
   readonly outcome: Exclude<AuditOutcome, "started">
@@ -42,6 +56,7 @@ export interface AuditFilter {
   readonly account?: string | undefined
   readonly token?: string | undefined
   readonly outcome?: AuditOutcome | undefined
+  readonly origin?: ChangeOrigin | undefined
   readonly fromMs?: number | undefined
   readonly toMs?: number | undefined
   /** Only rows of these accounts (the caller's); undefined = every account. */
@@ -65,6 +80,10 @@ export interface AuditStoreShape {
   readonly ping: Effect.Effect<void, StoreUnavailable>
   readonly started: (entry: AuditStart) => Effect.Effect<number, StoreUnavailable>
   readonly finished: (id: number, result: AuditFinish) => Effect.Effect<void, StoreUnavailable>
+  /** Records a change made elsewhere (outcome `changed`, origin `external`). */
+  readonly external: (change: ExternalChange) => Effect.Effect<void, StoreUnavailable>
+  /** Whether this gateway attempted exactly this change on the account since `sinceMs` (any instance of a shared store). */
+  readonly attemptedSince: (account: string, action: AuditAction, request: unknown, sinceMs: number) => Effect.Effect<boolean, StoreUnavailable>
   readonly query: (filter: AuditFilter) => Effect.Effect<AuditPage, StoreUnavailable>
   /** Marks this instance's rows left `started` as `interrupted`; returns how many. */
   readonly markInterrupted: Effect.Effect<number, StoreUnavailable>
@@ -106,6 +125,7 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
         filter.account === undefined ? [] : [sql`account = ${filter.account}`],
         filter.token === undefined ? [] : [sql`token = ${filter.token}`],
         filter.outcome === undefined ? [] : [sql`outcome = ${filter.outcome}`],
+        filter.origin === undefined ? [] : [sql`origin = ${filter.origin}`],
         filter.fromMs === undefined ? [] : [sql`time_ms >= ${filter.fromMs}`],
         filter.toMs === undefined ? [] : [sql`time_ms < ${filter.toMs}`],
         filter.beforeId === undefined ? [] : [sql`id < ${filter.beforeId}`],
@@ -116,6 +136,11 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
         decodeAudit
       )
     }
+    const insertExternal = SqlSchema.void({
+      Request: ExternalAuditRow,
+      execute: (row) => sql`INSERT INTO audit ${sql.insert(row)}`
+    })
+    const encodeRequest = Schema.encodeSync(Schema.parseJson())
     const updateFinished = SqlSchema.void({
       Request: FinishedAuditRow,
       execute: ({ id, ...row }) => sql`UPDATE audit SET ${sql.update(row)} WHERE id = ${id}`
@@ -143,10 +168,31 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
       ping: guard(sql`SELECT 1`),
       started: (e) =>
         Effect.flatMap(Clock.currentTimeMillis, (timeMs) =>
-          guard(insertStarted({ ...e, request: e.request ?? null, before: e.before ?? null, timeMs, outcome: "started", instance }).pipe(Effect.catchTag("NoSuchElementException", Effect.die)))).pipe(Effect.map((row) => row.id)),
+          guard(insertStarted({ ...e, request: e.request ?? null, before: e.before ?? null, timeMs, outcome: "started", instance, origin: "gateway" }).pipe(Effect.catchTag("NoSuchElementException", Effect.die)))).pipe(Effect.map((row) => row.id)),
       finished: (id, r) =>
         Effect.flatMap(Clock.currentTimeMillis, (finishedMs) =>
           guard(updateFinished({ id, finishedMs, outcome: r.outcome, after: r.after ?? null, code: r.code, message: r.message }))),
+      external: (c) =>
+        Effect.flatMap(Clock.currentTimeMillis, (finishedMs) =>
+          guard(insertExternal({
+            timeMs: c.timeMs,
+            finishedMs,
+            token: EXTERNAL_TOKEN,
+            account: c.account,
+            action: c.action,
+            request: c.request,
+            before: c.before ?? null,
+            after: c.request,
+            outcome: "changed",
+            code: null,
+            message: c.message,
+            jobId: null,
+            instance,
+            origin: "external"
+          }))),
+      attemptedSince: (account, action, request, sinceMs) =>
+        guard(sql`SELECT id FROM audit WHERE account = ${account} AND action = ${action} AND time_ms >= ${sinceMs}
+                  AND origin = 'gateway' AND request = ${encodeRequest(request)} LIMIT 1`).pipe(Effect.map((rows) => rows.length > 0)),
       query: (filter) =>
         Effect.map(guard(selectAudit(filter)), (rows): AuditPage => {
           const shown = rows.slice(0, filter.limit)

@@ -23,6 +23,7 @@ import { type AuditFinish, AuditStore } from "./AuditStore.js"
 import { untilStored } from "./audit/Unavailable.js"
 import { Metrics } from "./Metrics.js"
 import { keys, ReadCache } from "./ReadCache.js"
+import { requests } from "./SettingChanges.js"
 
 export interface Who {
   /** Token name. */
@@ -121,9 +122,9 @@ export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics
           account,
           who,
           "set-multi-assets",
-          { multiAssetsMargin: on },
-          before === null ? null : { multiAssetsMargin: before },
-          { multiAssetsMargin: on },
+          requests.multiAssets(on),
+          before === null ? null : requests.multiAssets(before),
+          requests.multiAssets(on),
           account.client.setMultiAssetsMode(on),
           [keys.multiAssets(account.name), keys.snapshot(account.name)]
         ),
@@ -132,9 +133,9 @@ export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics
           account,
           who,
           "set-margin-type",
-          { symbol, marginType },
-          before === null ? null : { symbol, marginType: before },
-          { symbol, marginType },
+          requests.marginType(symbol, marginType),
+          before === null ? null : requests.marginType(symbol, before),
+          requests.marginType(symbol, marginType),
           account.client.setMarginType(symbol, marginType),
           [keys.marginTypes(account.name), keys.snapshot(account.name)]
         )

@@ -29,6 +29,7 @@ export interface AccountConfig {
   readonly recvWindow: number | undefined
   /** Budget key: upstream origin and egress label. */
   readonly upstreamKey: string
+  readonly websocketUrl: string | undefined
 }
 
 export interface GatewayConfigShape {
@@ -47,6 +48,7 @@ export interface GatewayConfigShape {
   readonly requestTimeoutMs: number
   readonly readinessCacheMs: number
   readonly instance: string
+  readonly stream: { readonly enabled: boolean; readonly positionModePollMs: number; readonly leaseMs: number }
   readonly tokens: ReadonlyArray<TokenConfig>
   readonly accounts: ReadonlyArray<AccountConfig>
 }
@@ -120,6 +122,11 @@ export const resolve = (file: ConfigFile, env: Env, baseDir: string): Effect.Eff
       requestTimeoutMs: file.requestTimeoutMs ?? 10_000,
       readinessCacheMs: file.readinessCacheMs ?? 5_000,
       instance: env.MARGINCTL_GATEWAY_INSTANCE || file.instance || `${os.hostname()}:${port}`,
+      stream: {
+        enabled: file.stream?.enabled ?? true,
+        positionModePollMs: file.stream?.positionModePollMs ?? 60_000,
+        leaseMs: file.stream?.leaseMs ?? 15_000
+      },
       tokens: file.tokens,
       accounts
     } satisfies GatewayConfigShape

@@ -33,7 +33,19 @@ export const AccountEntry = Schema.Struct({
   privateKeyPassphraseEnv: Schema.optional(EnvName),
   recvWindow: Schema.optional(Int(1, 60_000)),
   /** Label of the IP this account's requests leave from: accounts with the same upstream and label share one budget. */
-  egressIp: Schema.optional(Schema.String.pipe(Schema.maxLength(64)))
+  egressIp: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
+  /** The user-data stream's WebSocket base (default: derived from baseUrl, e.g. wss://fstream.binance.com). */
+  websocketUrl: Schema.optional(Schema.String.pipe(Schema.pattern(/^wss?:\/\/[^/?#]+$/, { message: () => "must be ws://host[:port] or wss://host[:port], without a path" })))
+})
+
+/** Each account's user-data stream, which keeps the cache current and records changes made elsewhere. */
+export const StreamEntry = Schema.Struct({
+  /** Default true; false: reads expire after cacheTtlMs, changes made elsewhere are not seen until then. */
+  enabled: Schema.optional(Schema.Boolean),
+  /** How often position mode (which has no event) is read through accountConfig (weight 5). Default 60000. */
+  positionModePollMs: Schema.optional(Int(1000, 3_600_000)),
+  /** How long a replica's hold on an account's stream lasts without renewal (Redis lease). Default 15000. */
+  leaseMs: Schema.optional(Int(1000, 600_000))
 })
 
 export const AuditEntry = Schema.Union(
@@ -59,6 +71,7 @@ export const ConfigFile = Schema.Struct({
   requestTimeoutMs: Schema.optional(Int(100, 120_000)),
   readinessCacheMs: Schema.optional(Int(0, 600_000)),
   instance: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]{1,128}$/))),
+  stream: Schema.optional(StreamEntry),
   tokens: Schema.Array(TokenEntry),
   accounts: Schema.Array(AccountEntry)
 })

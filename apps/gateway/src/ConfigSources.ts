@@ -78,7 +78,8 @@ export const resolveAccount = (a: ConfigFile["accounts"][number], i: number, env
       apiKey: Redacted.make(apiKey),
       credentials,
       recvWindow: a.recvWindow,
-      upstreamKey: upstreamKeyOf(a.baseUrl, a.egressIp)
+      upstreamKey: upstreamKeyOf(a.baseUrl, a.egressIp),
+      websocketUrl: a.websocketUrl
     } satisfies AccountConfig
   })
 

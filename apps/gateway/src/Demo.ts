@@ -82,6 +82,7 @@ export const banner = (demo: Demo, url: string): string => {
     `  curl -s -X PUT -H 'Authorization: Bearer ${t}' -H 'content-type: application/json' -d '{"marginType":"ISOLATED"}' ${acc}/margin-types/BTCUSDT`,
     `  curl -s -X POST -H 'Authorization: Bearer ${t}' -H 'content-type: application/json' -d '{"desired":{"marginTypes":{"all":"CROSSED"}}}' ${acc}/jobs`,
     `  curl -s -N -H 'Authorization: Bearer ${t}' ${url}/v1/jobs/<jobId>/events`,
+    `  curl -s -N -H 'Authorization: Bearer ${t}' ${acc}/events   # setting changes as they happen, whoever makes them`,
     `  curl -s '${url}/metrics'`,
     "",
     "the CLI, straight against the simulator (demo keys, simulator only):",

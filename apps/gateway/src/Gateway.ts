@@ -1,12 +1,17 @@
 /**
- * The gateway as one layer: services (accounts, budgets, cache, audit, changes, jobs, metrics) under
- * the HTTP server. The upstream HttpClient and the HttpServer are parameters: undici and a node:http
- * server in production; the simulator's in-process client and a test server in tests.
+ * The gateway as one layer: services (accounts, budgets, cache, audit, changes, jobs, metrics, the
+ * accounts' user-data streams) under
+ * the HTTP server. The upstream HttpClient, the HttpServer and the WebSocket constructor of the streams
+ * are parameters: undici, a node:http server and `ws` in production; the simulator's in-process client
+ * and sockets and a test server in tests.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Accounts from "./Accounts.js"
+import * as AccountStreams from "./AccountStreams.js"
 import * as Database from "./audit/Database.js"
 import * as AuditStore from "./AuditStore.js"
 import * as UpstreamBudgets from "./UpstreamBudgets.js"
@@ -14,8 +19,10 @@ import * as Changes from "./AuditedChanges.js"
 import * as HotPath from "./HotPath.js"
 import * as Http from "./Http.js"
 import * as Jobs from "./Jobs.js"
+import * as LiveSettings from "./LiveSettings.js"
 import * as Metrics from "./Metrics.js"
 import * as ReadCache from "./ReadCache.js"
+import * as StreamLease from "./StreamLease.js"
 import { GatewayConfig } from "./Config.js"
 
 /**
@@ -37,13 +44,18 @@ const auditStore = Layer.unwrapEffect(Effect.map(GatewayConfig, (config) => Audi
   Layer.provide(Database.layer)
 )
 
-export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
+export const services = (
+  upstream: Layer.Layer<HttpClient.HttpClient>,
+  webSocket: Layer.Layer<Socket.WebSocketConstructor> = NodeSocket.layerWebSocketConstructor
+) => {
   const base = Layer.mergeAll(
     ReadCache.layer,
     Layer.provideMerge(recoverAudit, auditStore),
     Accounts.layer.pipe(Layer.provide(UpstreamBudgets.layer), Layer.provide(upstream))
   ).pipe(Layer.provideMerge(Metrics.layer))
-  return Layer.mergeAll(Jobs.layer, HotPath.layer).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(base))))
+  const live = LiveSettings.layer.pipe(Layer.provideMerge(base))
+  const streams = AccountStreams.layer.pipe(Layer.provide([StreamLease.layer, webSocket]))
+  return Layer.mergeAll(Jobs.layer, HotPath.layer, streams).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(live))))
 }
 
 /**
@@ -53,9 +65,10 @@ export const services = (upstream: Layer.Layer<HttpClient.HttpClient>) => {
  */
 export const layer = <S, E, R>(
   upstream: Layer.Layer<HttpClient.HttpClient>,
-  server: Layer.Layer<S, E, R>
+  server: Layer.Layer<S, E, R>,
+  webSocket?: Layer.Layer<Socket.WebSocketConstructor>
 ) =>
   Http.serve.pipe(
     Layer.provideMerge(server),
-    Layer.provideMerge(services(upstream))
+    Layer.provideMerge(services(upstream, webSocket))
   )

@@ -25,6 +25,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { GatewayConfig } from "./Config.js"
 import * as AccountsHandlers from "./handlers/Accounts.js"
 import * as AuditHandlers from "./handlers/Audit.js"
+import * as EventsHandlers from "./handlers/Events.js"
 import * as AuthHandlers from "./handlers/Auth.js"
 import * as HealthHandlers from "./handlers/Health.js"
 import * as JobsHandlers from "./handlers/Jobs.js"
@@ -164,6 +165,7 @@ export const ApiLive = HttpApiBuilder.api(GatewayApi).pipe(
     MarginTypesHandlers.layer,
     JobsHandlers.layer,
     AuditHandlers.layer,
+    EventsHandlers.layer,
     HealthHandlers.layer
   ]),
   Layer.provide(AuthHandlers.layer)

@@ -62,7 +62,11 @@ const upstreamLimited: Record<number, MetricKey.MetricKey.Counter<number>> = {
 /** Counters other modules count by name (`count`), described here. */
 const named = new Map([
   MetricKey.counter("marginctl_gateway_audit_writes_total", { description: "Audit rows written, by phase" }),
-  MetricKey.counter("marginctl_gateway_jobs_total", { description: "Jobs by final state" })
+  MetricKey.counter("marginctl_gateway_jobs_total", { description: "Jobs by final state" }),
+  MetricKey.counter("marginctl_gateway_external_changes_total", {
+    description: "Setting changes made outside the gateway (Binance's app, another bot), by account and setting"
+  }),
+  MetricKey.counter("marginctl_gateway_stream_events_total", { description: "Setting changes pushed by the user-data streams, by account" })
 ].map((key) => [key.name, key]))
 
 const labelled = <K extends MetricKey.MetricKey.Untyped>(key: K, labels: Record<string, string>): K =>

@@ -2,8 +2,11 @@
  * Cached, coalesced reads. An entry is fresh for `ttlMs` after its read finished; any number of
  * concurrent readers of a missing or stale entry share one upstream call (the call runs in its own
  * fiber, so a reader that gives up does not cancel it for the others). A failed read is not cached.
- * Writes invalidate the keys they changed; a read in flight while its key is invalidated still
- * answers its own waiters but is not kept.
+ * Writes invalidate the keys they changed; a read in flight while its key is invalidated (or replaced
+ * by `put`) still answers its own waiters but is not kept.
+ *
+ * Keys of an account whose user-data stream is live are pinned: the stream `put`s every change, so
+ * their entries stay fresh whatever their age and answer with `ageMs` 0; unpinned, they age as usual.
  *
  * Not Effect's `Cache` (3.x): its lookup runs in the first reader's fiber (one hang-up interrupts
  * every waiter), it keeps a lookup whose key was invalidated meanwhile (stale after a write), counts
@@ -29,6 +32,10 @@ export interface ReadCacheShape {
   /** Reads upstream now (joining a read already in flight started after the last invalidation). */
   readonly refresh: <A, E>(key: string, load: Effect.Effect<A, E>) => Effect.Effect<Cached<A>, E>
   readonly invalidate: (keys: ReadonlyArray<string>) => Effect.Effect<void>
+  /** Replaces an entry with a value just learned (a pushed change), as read now. */
+  readonly put: (key: string, value: unknown) => Effect.Effect<void>
+  /** Pins keys (kept current by a live stream) or unpins them (they age from when they were read). */
+  readonly pin: (keys: ReadonlyArray<string>, pinned: boolean) => void
   /** A fresh entry, synchronously (the hot path); counts nothing. */
   readonly peek: (key: string, now: number) => Cached<unknown> | undefined
 }
@@ -45,6 +52,16 @@ interface Entry {
 export const make = (ttlMs: number, metrics: { readonly cache: (e: "hit" | "miss" | "coalesced") => void }) =>
   Effect.gen(function*() {
     const entries = new Map<string, Entry>()
+    const pinned = new Set<string>()
+    /** The answer of a loaded entry that is still fresh, else undefined. */
+    const freshOf = (key: string, entry: Entry | undefined, now: number): Cached<unknown> | undefined =>
+      entry?.loadedAt == null
+        ? undefined
+        : pinned.has(key)
+        ? { value: entry.value, ageMs: 0 }
+        : now - entry.loadedAt < ttlMs
+        ? { value: entry.value, ageMs: now - entry.loadedAt }
+        : undefined
     const scope = yield* Effect.scope
 
     const start = <A, E>(key: string, load: Effect.Effect<A, E>): Effect.Effect<Entry> =>
@@ -84,9 +101,10 @@ export const make = (ttlMs: number, metrics: { readonly cache: (e: "hit" | "miss
           metrics.cache("coalesced")
           return await_<A, E>(entry)
         }
-        if (!refresh && entry?.loadedAt != null && now - entry.loadedAt < ttlMs) {
+        const fresh = refresh ? undefined : freshOf(key, entry, now)
+        if (fresh !== undefined) {
           metrics.cache("hit")
-          return Effect.succeed({ value: entry.value as A, ageMs: now - entry.loadedAt })
+          return Effect.succeed(fresh as Cached<A>)
         }
         return Effect.flatMap(start(key, load), (e) => await_<A, E>(e))
       })
@@ -98,12 +116,19 @@ export const make = (ttlMs: number, metrics: { readonly cache: (e: "hit" | "miss
         Effect.sync(() => {
           for (const k of keys) entries.delete(k)
         }),
-      peek: (key, now) => {
-        const entry = entries.get(key)
-        return entry === undefined || entry.loadedAt === null || now - entry.loadedAt >= ttlMs
-          ? undefined
-          : { value: entry.value, ageMs: now - entry.loadedAt }
-      }
+      put: (key, value) =>
+        Effect.gen(function*() {
+          const done = yield* Deferred.make<unknown, unknown>()
+          yield* Deferred.succeed(done, value)
+          entries.set(key, { done, value, loadedAt: yield* Clock.currentTimeMillis })
+        }),
+      pin: (keys, on) => {
+        for (const k of keys) {
+          if (on) pinned.add(k)
+          else pinned.delete(k)
+        }
+      },
+      peek: (key, now) => freshOf(key, entries.get(key), now)
     } satisfies ReadCacheShape
   })
 
@@ -121,5 +146,7 @@ export const keys = {
   multiAssets: (account: string) => `${account}:multi-assets`,
   marginTypes: (account: string) => `${account}:margin-types`,
   snapshot: (account: string) => `${account}:snapshot`,
-  all: (account: string) => [`${account}:multi-assets`, `${account}:margin-types`, `${account}:snapshot`]
+  all: (account: string) => [`${account}:multi-assets`, `${account}:margin-types`, `${account}:snapshot`],
+  /** The keys a live user-data stream keeps current (not the snapshot: its orders and positions have no event here). */
+  settings: (account: string) => [`${account}:multi-assets`, `${account}:margin-types`]
 }

@@ -10,11 +10,13 @@
  * within their clock skew. A Redis that fails or cannot be reached is `BudgetStoreUnavailable`.
  */
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { type BudgetStoreShape, BudgetStoreUnavailable, type Entry, type Snapshot, WINDOW_MS } from "@marginctl/core/BudgetStore"
-import { Redis } from "ioredis"
+import type { Redis } from "ioredis"
 import * as crypto from "node:crypto"
+import * as RedisConnection from "./RedisConnection.js"
+import { reasonOf } from "./RedisConnection.js"
 
 /** KEYS: window, meta, ends. ARGV: defaultLimit, weight, now. An empty reply: granted. */
 const RESERVE = `
@@ -59,37 +61,14 @@ interface Scripts {
 
 export type RedisClient = Redis & Scripts
 
-/** What went wrong, without the URL (it may carry a password). */
-const reasonOf = (e: unknown): string => {
-  const { code, message } = e as { code?: string; message?: string }
-  return code ?? String(message ?? e).replace(/rediss?:\/\/\S+/g, "<url>")
-}
-
 const unavailable = (e: unknown) => new BudgetStoreUnavailable({ status: 503, reason: reasonOf(e) })
 
 /** Connects (scoped) and registers the scripts; a Redis that cannot be reached is `BudgetStoreUnavailable`. */
 export const connect = (url: Redacted.Redacted<string>): Effect.Effect<RedisClient, BudgetStoreUnavailable, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise({
-      try: async () => {
-        const redis = new Redis(Redacted.value(url), {
-          lazyConnect: true,
-          maxRetriesPerRequest: 2,
-          connectTimeout: 5000,
-          // A Redis that stops answering fails the call instead of holding it.
-          commandTimeout: 2000,
-          enableAutoPipelining: true
-        })
-        redis.on("error", () => {/* reported through the failing commands */})
-        redis.defineCommand("budgetReserve", { numberOfKeys: 3, lua: RESERVE })
-        redis.defineCommand("budgetObserve", { numberOfKeys: 2, lua: OBSERVE })
-        await redis.connect()
-        return redis as RedisClient
-      },
-      catch: (e) => new BudgetStoreUnavailable({ status: 503, reason: `cannot connect to Redis: ${reasonOf(e)}` })
-    }),
-    (redis) => Effect.promise(() => redis.quit().catch(() => undefined))
-  )
+  RedisConnection.connect(url, (reason) => new BudgetStoreUnavailable({ status: 503, reason }), (redis) => {
+    redis.defineCommand("budgetReserve", { numberOfKeys: 3, lua: RESERVE })
+    redis.defineCommand("budgetObserve", { numberOfKeys: 2, lua: OBSERVE })
+  }) as Effect.Effect<RedisClient, BudgetStoreUnavailable, Scope.Scope>
 
 /** The Redis keys of one upstream's budget (hash-tagged so they live on one cluster slot). */
 export const keysFor = (upstreamKey: string, prefix = "marginctl:budget") => {

@@ -92,6 +92,28 @@ const contract = (name: string, database: () => Database) =>
         }))
     })
 
+    it("records a change made elsewhere as external, and knows the gateway's own recent attempts", async () => {
+      await use_("e", (s) =>
+        Effect.gen(function*() {
+          const request = { symbol: "ETHUSDT", marginType: "ISOLATED" }
+          const since = Date.now() - 1000
+          expect(yield* s.attemptedSince("ext1", "set-margin-type", request, since)).toBe(false)
+          yield* s.started({ token: "t", account: "ext1", action: "set-margin-type", request, before: null, jobId: null })
+          expect(yield* s.attemptedSince("ext1", "set-margin-type", request, since)).toBe(true)
+          expect(yield* s.attemptedSince("ext1", "set-margin-type", { ...request, marginType: "CROSSED" }, since)).toBe(false)
+          expect(yield* s.attemptedSince("ext1", "set-margin-type", request, Date.now() + 60_000)).toBe(false)
+          yield* s.external({ account: "ext1", action: "set-leverage", request: { symbol: "ETHUSDT", leverage: 9 }, before: { symbol: "ETHUSDT", leverage: 20 }, timeMs: 1_700_000_000_000, message: "seen" })
+          // An external row is not the gateway's own attempt.
+          expect(yield* s.attemptedSince("ext1", "set-leverage", { symbol: "ETHUSDT", leverage: 9 }, 0)).toBe(false)
+          const external = (yield* s.query({ limit: 10, account: "ext1", origin: "external" })).rows
+          expect(external).toEqual([expect.objectContaining({
+            token: "(external)", action: "set-leverage", outcome: "changed", origin: "external", instance: "e",
+            time: "2023-11-14T22:13:20.000Z", request: { symbol: "ETHUSDT", leverage: 9 }, after: { symbol: "ETHUSDT", leverage: 9 }
+          })])
+          expect((yield* s.query({ limit: 10, account: "ext1", origin: "gateway" })).rows.map((r) => r.action)).toEqual(["set-margin-type"])
+        }))
+    })
+
     it("marks this instance's rows left started as interrupted, keeping them", async () => {
       const [mine, theirs] = await use_("crashed", (s) =>
         Effect.gen(function*() {
@@ -201,10 +223,13 @@ it("adopts a SQLite database written before the Migrator: its rows stay readable
   old.close()
   for (let i = 0; i < 2; i++) {
     const rows = (await use(layerSqlite(file), "after", (s) => s.query({ limit: 10, account: "old" }))).rows
-    expect(rows).toEqual([expect.objectContaining({ id: 1, time: "2023-11-14T22:13:20.000Z", outcome: "changed", request: { multiAssetsMargin: true }, before: null, instance: "before" })])
+    expect(rows).toEqual([expect.objectContaining({ id: 1, time: "2023-11-14T22:13:20.000Z", outcome: "changed", request: { multiAssetsMargin: true }, before: null, instance: "before", origin: "gateway" })])
   }
   const db = new Database(file, { readonly: true })
-  expect(db.prepare("SELECT migration_id, name FROM effect_sql_migrations").all()).toEqual([{ migration_id: 1, name: "initial" }])
+  expect(db.prepare("SELECT migration_id, name FROM effect_sql_migrations").all()).toEqual([
+    { migration_id: 1, name: "initial" },
+    { migration_id: 2, name: "origin" }
+  ])
   db.close()
 })
 
@@ -227,7 +252,7 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
     const migrations = await Effect.runPromise(
       Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`SELECT migration_id FROM effect_sql_migrations`), layerPostgres(url))
     )
-    expect(migrations).toEqual([{ migration_id: 1 }])
+    expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
   }, 30_000)
 
   it("a database that goes away fails with StoreUnavailable (503, Retry-After, no URL), and is used again once back", async () => {

@@ -13,6 +13,25 @@ import { changed, type SetResult, unchanged } from "./Outcome.js"
 import type { ExchangeInfo } from "./Responses.js"
 import type { AccountSettings, AccountSnapshot, SymbolState } from "./Snapshot.js"
 
+/**
+ * The account's settings alone, from accountConfig and symbolConfig (weight 5 + 5): Multi-Assets
+ * Mode, position mode, each symbol's margin type and leverage. `MarginClient.settings`, the
+ * snapshot and the user-data stream's re-read all read them here.
+ */
+export const readSettings = (http: BinanceHttp): Effect.Effect<AccountSettings, BinanceError> =>
+  Effect.all([http.call(Catalog.accountConfig, {}), http.call(Catalog.symbolConfig, {})], { concurrency: "unbounded" }).pipe(
+    Effect.map(([config, symbols]): AccountSettings => ({
+      multiAssetsMargin: config.multiAssetsMargin,
+      dualSidePosition: config.dualSidePosition,
+      symbols: symbols.map((s) => ({
+        symbol: s.symbol as SymbolId,
+        marginType: s.marginType,
+        ...(s.leverage === undefined ? {} : { leverage: s.leverage })
+      })),
+      readWeight: Catalog.accountConfig.weight({}) + Catalog.symbolConfig.weight({})
+    }))
+  )
+
 export interface SymbolMarginType {
   readonly symbol: SymbolId
   readonly marginType: MarginType
@@ -124,22 +143,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
         Effect.map(marginTypeOf(symbol), (current) => current === marginType)
       ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType }, captureStackTrace: false }))
 
-    const settings: Effect.Effect<AccountSettings, BinanceError> = Effect.all([
-      http.call(Catalog.accountConfig, {}),
-      http.call(Catalog.symbolConfig, {})
-    ], { concurrency: "unbounded" }).pipe(
-      Effect.map(([config, symbols]): AccountSettings => ({
-        multiAssetsMargin: config.multiAssetsMargin,
-        dualSidePosition: config.dualSidePosition,
-        symbols: symbols.map((s) => ({
-          symbol: s.symbol as SymbolId,
-          marginType: s.marginType,
-          ...(s.leverage === undefined ? {} : { leverage: s.leverage })
-        })),
-        readWeight: Catalog.accountConfig.weight({}) + Catalog.symbolConfig.weight({})
-      })),
-      Effect.withSpan("MarginClient.settings", { captureStackTrace: false })
-    )
+    const settings = readSettings(http).pipe(Effect.withSpan("MarginClient.settings", { captureStackTrace: false }))
 
     const getAccountSnapshot: Effect.Effect<AccountSnapshot, BinanceError> = Effect.gen(function*() {
       const [config, orders, algoOrders, account, info] = yield* Effect.all([

@@ -10,6 +10,7 @@
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { AccountSettings, type SymbolSettings } from "./Snapshot.js"
 import { MarginType, MarginTypeFromBinance, SymbolId } from "./Domain.js"
 
 const Times = { eventTime: Schema.Number, transactionTime: Schema.Number }
@@ -37,23 +38,8 @@ export class LeverageChanged extends Schema.TaggedClass<LeverageChanged>()("Leve
 export const SettingChange = Schema.Union(MultiAssetsChanged, MarginTypeChanged, LeverageChanged)
 export type SettingChange = typeof SettingChange.Type
 
-/** One symbol's settings as read from symbolConfig. */
-export const SymbolSettings = Schema.Struct({
-  symbol: SymbolId,
-  marginType: MarginType,
-  /** Absent when Binance does not report it. */
-  leverage: Schema.optional(Schema.Int)
-})
-export type SymbolSettings = typeof SymbolSettings.Type
-
-/** The account's settings: what a cache holds and what `Resynced` replaces it with. */
-export const AccountSettings = Schema.Struct({
-  multiAssets: Schema.Boolean,
-  /** Position mode: true = Hedge. */
-  dualSidePosition: Schema.Boolean,
-  symbols: Schema.Array(SymbolSettings)
-})
-export type AccountSettings = typeof AccountSettings.Type
+/** The account's settings (the core's one `AccountSettings`): what a cache holds and what `Resynced` replaces it with. */
+export { AccountSettings, SymbolSettings } from "./Snapshot.js"
 
 /** The stream is connected: changes arrive from now on (a `Resynced` follows). */
 export class Connected extends Schema.TaggedClass<Connected>()("Connected", {
@@ -91,7 +77,7 @@ export class StreamConnectionLost extends Schema.TaggedError<StreamConnectionLos
 
 /** A cache's settings with a change applied (a symbol not held yet is added). */
 export const apply = (settings: AccountSettings, change: SettingChange): AccountSettings => {
-  if (change._tag === "MultiAssetsChanged") return { ...settings, multiAssets: change.multiAssets }
+  if (change._tag === "MultiAssetsChanged") return { ...settings, multiAssetsMargin: change.multiAssets }
   const update = (s: SymbolSettings): SymbolSettings =>
     change._tag === "MarginTypeChanged" ? { ...s, marginType: change.marginType } : { ...s, leverage: change.leverage }
   const index = settings.symbols.findIndex((s) => s.symbol === change.symbol)
@@ -115,7 +101,7 @@ export const toLine = (event: UserDataEvent): string => {
     case "Disconnected":
       return `${iso(event.at)} disconnected (${event.reason}); reconnecting`
     case "Resynced":
-      return `${iso(event.at)} settings read: Multi-Assets Mode ${event.settings.multiAssets ? "on" : "off"}, ` +
+      return `${iso(event.at)} settings read: Multi-Assets Mode ${event.settings.multiAssetsMargin ? "on" : "off"}, ` +
         `${event.settings.dualSidePosition ? "Hedge" : "One-way"} mode, ${event.settings.symbols.length} symbols`
   }
 }

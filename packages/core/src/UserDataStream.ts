@@ -28,11 +28,11 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { BinanceHttp } from "./BinanceHttp.js"
 import * as Catalog from "./Catalog.js"
-import type { SymbolId } from "./Domain.js"
 import { type BinanceError, InvalidInput } from "./Errors.js"
 import { connections } from "./internal/userDataConnection.js"
+import { readSettings } from "./MarginClient.js"
 import { isTransient as isTransientCall } from "./RetryPolicy.js"
-import { type AccountSettings, Connected, Disconnected, Resynced, type StreamConnectionLost, type UserDataEvent } from "./UserDataEvent.js"
+import { Connected, Disconnected, Resynced, type StreamConnectionLost, type UserDataEvent } from "./UserDataEvent.js"
 
 export interface Options {
   /**
@@ -152,19 +152,6 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
       const reconnect = options.reconnect ?? RECONNECT_DEFAULT
 
       /** The settings, read once: Multi-Assets and position mode, and each symbol's margin type and leverage. */
-      const readSettings: Effect.Effect<AccountSettings, BinanceError> = Effect.map(
-        Effect.all([http.call(Catalog.accountConfig, {}), http.call(Catalog.symbolConfig, {})], { concurrency: 2 }),
-        ([account, symbols]): AccountSettings => ({
-          multiAssets: account.multiAssetsMargin,
-          dualSidePosition: account.dualSidePosition,
-          symbols: symbols.map((s) => ({
-            symbol: s.symbol as SymbolId,
-            marginType: s.marginType,
-            ...(s.leverage === undefined ? {} : { leverage: s.leverage })
-          }))
-        })
-      )
-
       const events: Stream.Stream<UserDataEvent, StreamFailure> = Stream.unwrapScoped(Effect.gen(function*() {
         const out = yield* Mailbox.make<UserDataEvent, StreamFailure>()
         // When the current connection opened, and whether the last one lost had lasted (see `supervise`).
@@ -213,7 +200,7 @@ export class UserDataStream extends Effect.Service<UserDataStream>()("@marginctl
               const at = yield* now
               yield* Ref.set(connectedAt, at)
               yield* out.offer(new Connected({ at }))
-              const settings = yield* readSettings
+              const settings = yield* readSettings(http)
               yield* out.offer(new Resynced({ settings, at: yield* now }))
             }),
             onChange: (change) => out.offer(change),

@@ -68,14 +68,15 @@ describe("UserDataEvent.apply", () => {
   const BTC = "BTCUSDT" as SymbolId
   const ETH = "ETHUSDT" as SymbolId
   const settings: UserDataEvent.AccountSettings = {
-    multiAssets: false,
+    multiAssetsMargin: false,
     dualSidePosition: false,
-    symbols: [{ symbol: BTC, marginType: "CROSSED", leverage: 20 }]
+    symbols: [{ symbol: BTC, marginType: "CROSSED", leverage: 20 }],
+    readWeight: 10
   }
   const times = { eventTime: 1, transactionTime: 1 }
 
   it("sets the flag, a symbol's margin type or leverage; adds a symbol on its margin type", () => {
-    assert.isTrue(UserDataEvent.apply(settings, new UserDataEvent.MultiAssetsChanged({ multiAssets: true, ...times })).multiAssets)
+    assert.isTrue(UserDataEvent.apply(settings, new UserDataEvent.MultiAssetsChanged({ multiAssets: true, ...times })).multiAssetsMargin)
     assert.deepStrictEqual(
       UserDataEvent.apply(settings, new UserDataEvent.MarginTypeChanged({ symbol: BTC, marginType: "ISOLATED", ...times })).symbols,
       [{ symbol: BTC, marginType: "ISOLATED", leverage: 20 }]
@@ -102,7 +103,7 @@ describe("UserDataEvent.toLine", () => {
       new UserDataEvent.MarginTypeChanged({ symbol: BTC, marginType: "ISOLATED", ...times }),
       new UserDataEvent.LeverageChanged({ symbol: BTC, leverage: 25, ...times }),
       new UserDataEvent.Disconnected({ reason: "closed: code 1006", at }),
-      new UserDataEvent.Resynced({ settings: { multiAssets: false, dualSidePosition: true, symbols: [] }, at })
+      new UserDataEvent.Resynced({ settings: { multiAssetsMargin: false, dualSidePosition: true, symbols: [], readWeight: 10 }, at })
     ].map(UserDataEvent.toLine), [
       "2026-01-02T03:04:05.000Z Multi-Assets Mode on",
       "2026-01-02T03:04:05.000Z BTCUSDT margin type ISOLATED",

@@ -19,9 +19,10 @@ describe("UserDataStream", () => {
       yield* next("Connected")
       const resynced = yield* next("Resynced")
       assert.deepStrictEqual(resynced.settings, {
-        multiAssets: false,
+        multiAssetsMargin: false,
         dualSidePosition: false,
-        symbols: [{ symbol: "BTCUSDT" as never, marginType: "CROSSED", leverage: 20 }]
+        symbols: [{ symbol: "BTCUSDT" as never, marginType: "CROSSED", leverage: 20 }],
+        readWeight: 10
       })
       assert.strictEqual(ws.connections[0]!.url, "ws://127.0.0.1:1/private/ws?listenKey=key-1")
       assert.strictEqual(ex.calls("POST"), 1)
@@ -90,7 +91,7 @@ describe("UserDataStream", () => {
       yield* sleeping(1000)
       yield* TestClock.adjust("1 second")
       yield* next("Connected")
-      assert.isTrue((yield* next("Resynced")).settings.multiAssets)
+      assert.isTrue((yield* next("Resynced")).settings.multiAssetsMargin)
       assert.strictEqual(ws.connections[1]!.url, "ws://127.0.0.1:1/private/ws?listenKey=key-2")
       assert.isTrue(ws.connections[0]!.closedByClient)
       assert.strictEqual(ex.calls("POST"), 2)

@@ -1,6 +1,6 @@
 /**
  * The audit log: every change attempt (single writes and job steps), written before the upstream
- * call (`started`) and after it (its outcome). Rows that a previous process left `started` are
+ * call (`started`) and after it (its outcome), and every change made elsewhere that the gateway saw. Rows that a previous process left `started` are
  * marked `interrupted` at start-up. Filters and cursor paging, newest first.
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import { AccountName } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
 import { Forbidden, InvalidRequest, StoreUnavailable } from "./Errors.js"
+import { ChangeOrigin } from "./Events.js"
 
 export const AuditOutcome = Schema.Literal(
   "started",
@@ -23,7 +24,7 @@ export const AuditOutcome = Schema.Literal(
 ).annotations({ identifier: "AuditOutcome" })
 export type AuditOutcome = typeof AuditOutcome.Type
 
-export const AuditAction = Schema.Literal("set-multi-assets", "set-margin-type").annotations({ identifier: "AuditAction" })
+export const AuditAction = Schema.Literal("set-multi-assets", "set-margin-type", "set-leverage", "set-position-mode").annotations({ identifier: "AuditAction" })
 export type AuditAction = typeof AuditAction.Type
 
 export const AuditRow = Schema.Struct({
@@ -45,8 +46,13 @@ export const AuditRow = Schema.Struct({
   code: Schema.NullOr(Schema.Number),
   message: Schema.NullOr(Schema.String),
   jobId: Schema.NullOr(Schema.String),
-  /** The gateway instance that made the attempt. */
-  instance: Schema.String
+  /** The gateway instance that made the attempt (or, for a change made elsewhere, that saw it). */
+  instance: Schema.String,
+  /**
+   * `gateway`: an attempt through this gateway; `external`: a change made elsewhere (Binance's app,
+   * another bot), seen on the user-data stream, recorded `changed` with token `(external)`.
+   */
+  origin: ChangeOrigin
 }).annotations({ identifier: "AuditRow" })
 export type AuditRow = typeof AuditRow.Type
 
@@ -56,6 +62,7 @@ export const AuditQuery = Schema.Struct({
   account: Schema.optional(AccountName),
   token: Schema.optional(Schema.String.pipe(Schema.maxLength(128))),
   outcome: Schema.optional(AuditOutcome),
+  origin: Schema.optional(ChangeOrigin),
   /** Inclusive lower bound (ISO 8601 date or date-time). */
   from: Schema.optional(Schema.Date),
   /** Exclusive upper bound (ISO 8601 date or date-time). */

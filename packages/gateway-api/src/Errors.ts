@@ -5,6 +5,7 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Schema from "effect/Schema"
+import { StreamCheck } from "./StreamMode.js"
 
 /** 400: an input the gateway refuses; `field` names it (`body.desired.marginTypes`, `symbols`, …). */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
@@ -96,7 +97,8 @@ export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
     ready: Schema.Boolean,
     detail: Schema.String
   })),
-  store: StoreCheck
+  store: StoreCheck,
+  streams: Schema.Array(StreamCheck)
 }, HttpApiSchema.annotations({ status: 503, description: "Not ready" })) {}
 
 /** The errors every account endpoint can answer with. */

@@ -6,6 +6,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AccountsGroup } from "./Accounts.js"
 import { AuditGroup } from "./Audit.js"
+import { EventsGroup } from "./Events.js"
 import { PayloadTooLarge } from "./Errors.js"
 import { HealthGroup } from "./Health.js"
 import { JobsGroup } from "./Jobs.js"
@@ -20,6 +21,7 @@ export class GatewayApi extends HttpApi.make("marginctl-gateway")
   .add(MarginTypesGroup)
   .add(JobsGroup)
   .add(AuditGroup)
+  .add(EventsGroup)
   .add(HealthGroup)
   .addError(PayloadTooLarge)
   .annotate(OpenApi.Title, "marginctl gateway")
@@ -27,6 +29,7 @@ export class GatewayApi extends HttpApi.make("marginctl-gateway")
   .annotate(
     OpenApi.Description,
     "Reads and changes Binance USD-M Futures Multi-Assets Mode and margin types for the accounts it holds keys for. " +
-      "Bearer tokens with scopes read and write; reads are cached and coalesced; every change attempt is audited."
+      "Bearer tokens with scopes read and write; reads are cached and coalesced, and kept current by Binance's user-data stream; " +
+      "every change attempt is audited, and so is every change made elsewhere."
   )
 {}

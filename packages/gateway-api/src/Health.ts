@@ -1,6 +1,7 @@
 /**
  * Probes and metrics, without authentication: `/healthz` (the process answers), `/readyz` (every
- * upstream reachable and its clock offset known, the store answering), `/metrics` (Prometheus text format).
+ * upstream reachable and its clock offset known, the store answering; and each account's stream mode),
+ * `/metrics` (Prometheus text format).
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -8,6 +9,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { NotReady, StoreCheck } from "./Errors.js"
+import { StreamCheck } from "./StreamMode.js"
 
 export const Health = Schema.Struct({
   status: Schema.Literal("ok"),
@@ -22,7 +24,8 @@ export const Readiness = Schema.Struct({
     ready: Schema.Boolean,
     detail: Schema.String
   })),
-  store: StoreCheck
+  store: StoreCheck,
+  streams: Schema.Array(StreamCheck)
 }).annotations({ identifier: "Readiness" })
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

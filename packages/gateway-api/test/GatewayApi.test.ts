@@ -34,6 +34,7 @@ describe("OpenAPI document", () => {
       "GET /metrics",
       "GET /readyz",
       "GET /v1/accounts",
+      "GET /v1/accounts/{account}/events",
       "GET /v1/accounts/{account}/margin-types",
       "GET /v1/accounts/{account}/multi-assets",
       "GET /v1/accounts/{account}/status",
@@ -134,9 +135,10 @@ describe("derived client", () => {
         h.handle("plan", () => Effect.die("unused")).handle("apply", () => Effect.die("unused"))
           .handle("get", () => Effect.die("unused")).handle("events", () => Effect.succeed("event: Done\ndata: {}\n\n"))),
       HttpApiBuilder.group(GatewayApi, "audit", (h) => h.handle("list", () => Effect.succeed({ rows: [], nextCursor: null }))),
+      HttpApiBuilder.group(GatewayApi, "events", (h) => h.handle("account", () => Effect.succeed("event: state\ndata: {}\n\n"))),
       HttpApiBuilder.group(GatewayApi, "health", (h) =>
         h.handle("healthz", () => Effect.succeed({ status: "ok" as const, uptimeSeconds: 1, version: "x" }))
-          .handle("readyz", () => Effect.succeed({ ready: true as const, accounts: [], store: { kind: "sqlite" as const, ready: true, detail: "answering" } }))
+          .handle("readyz", () => Effect.succeed({ ready: true as const, accounts: [], store: { kind: "sqlite" as const, ready: true, detail: "answering" }, streams: [] }))
           .handle("metrics", () => Effect.succeed("m 1\n")))
     ]),
     Layer.provide(Layer.succeed(Authentication, Authentication.of({

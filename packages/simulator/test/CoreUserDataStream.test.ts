@@ -75,7 +75,7 @@ describe("core UserDataStream against the simulator's server", () => {
 
       yield* next("Connected")
       const first = yield* next("Resynced")
-      assert.isFalse(first.settings.multiAssets)
+      assert.isFalse(first.settings.multiAssetsMargin)
       assert.strictEqual(first.settings.symbols.find((s) => s.symbol === "BTCUSDT")?.marginType, "CROSSED")
 
       yield* changeWithOtherKey(server, "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=33")
@@ -94,7 +94,7 @@ describe("core UserDataStream against the simulator's server", () => {
       yield* rest(server, "PUT", "/_sim/accounts/main/settings", { headers: ADMIN, body: JSON.stringify({ multiAssetsMargin: true }) })
       yield* rest(server, "DELETE", "/_sim/faults", { headers: ADMIN })
       yield* next("Connected")
-      assert.isTrue((yield* next("Resynced")).settings.multiAssets)
+      assert.isTrue((yield* next("Resynced")).settings.multiAssetsMargin)
 
       // Expired: a new key, and the stream goes on.
       assert.deepStrictEqual((yield* rest(server, "POST", "/_sim/stream/expire", { headers: ADMIN })).json, { expired: 1 })

@@ -59,6 +59,12 @@ const initial = Effect.gen(function*() {
   )`
 })
 
+/** Changes made elsewhere, seen on the user-data stream, are audited too: `origin` tells them apart. */
+const origin = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`ALTER TABLE audit ADD COLUMN origin TEXT NOT NULL DEFAULT 'gateway'`.pipe(
+    Effect.zipRight(sql`CREATE INDEX IF NOT EXISTS audit_own_changes ON audit (account, action, time_ms)`)
+  ))
+
 const migrator = Migrator.make({})
 
 /**
@@ -67,7 +73,7 @@ const migrator = Migrator.make({})
  * the loser's CREATE fails; the run is then retried (it finds the table).
  */
 export const run: Effect.Effect<void, Migrator.MigrationError | SqlError, SqlClient.SqlClient> = migrator({
-  loader: Migrator.fromRecord({ "0001_initial": initial })
+  loader: Migrator.fromRecord({ "0001_initial": initial, "0002_origin": origin })
 }).pipe(
   Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") }),
   Effect.asVoid

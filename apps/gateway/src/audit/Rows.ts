@@ -6,6 +6,7 @@
  */
 import * as Planner from "@marginctl/core/Planner"
 import { AuditAction, AuditOutcome } from "@marginctl/gateway-api/Audit"
+import { ChangeOrigin } from "@marginctl/gateway-api/Events"
 import { JobState } from "@marginctl/gateway-api/Jobs"
 import * as Schema from "effect/Schema"
 
@@ -37,7 +38,8 @@ const asked = {
   request: JsonText,
   before: column(JsonText, "state_before"),
   jobId: column(Schema.NullOr(Schema.String), "job_id"),
-  instance: Schema.String
+  instance: Schema.String,
+  origin: ChangeOrigin
 }
 
 /** How it ended: the columns written when the upstream call has answered. */
@@ -50,6 +52,14 @@ const ended = {
 
 /** A new audit row: written `started`, before the upstream call. */
 export const NewAuditRow = Schema.Struct({ timeMs: column(Schema.Number, "time_ms"), ...asked, outcome: Schema.Literal("started") })
+
+/** A change made elsewhere, written finished at once. */
+export const ExternalAuditRow = Schema.Struct({
+  timeMs: column(Schema.Number, "time_ms"),
+  finishedMs: column(Schema.Number, "finished_ms"),
+  ...asked,
+  ...ended
+})
 
 /** The completion of an audit row: its outcome, the state after and Binance's code. */
 export const FinishedAuditRow = Schema.Struct({ id: Schema.Number, finishedMs: column(Schema.Number, "finished_ms"), ...ended })

@@ -20,6 +20,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "audit", (handlers) =>
           account: q.account,
           token: q.token,
           outcome: q.outcome,
+          origin: q.origin,
           fromMs: q.from?.getTime(),
           toMs: q.to?.getTime(),
           accounts: caller.accounts.includes("*") ? undefined : caller.accounts,

@@ -9,6 +9,7 @@ import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { RETRY_AFTER_SECONDS } from "../audit/Unavailable.js"
 import { AuditStore } from "../AuditStore.js"
 import { GatewayConfig } from "../Config.js"
+import { LiveSettings } from "../LiveSettings.js"
 import { Metrics } from "../Metrics.js"
 
 interface Check {
@@ -23,6 +24,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "health", (handlers) =>
     const config = yield* GatewayConfig
     const metrics = yield* Metrics
     const audit = yield* AuditStore
+    const live = yield* LiveSettings
     const started = yield* Clock.currentTimeMillis
     let last: { at: number; checks: ReadonlyArray<Check> } | undefined
 
@@ -75,14 +77,15 @@ export const layer = HttpApiBuilder.group(GatewayApi, "health", (handlers) =>
       .handle("readyz", () =>
         Effect.flatMap(Effect.all([checks, storeCheck], { concurrency: 2 }), ([list, store]) =>
           list.every((c) => c.ready) && store.ready
-            ? Effect.succeed({ ready: true as const, accounts: list, store })
+            ? Effect.succeed({ ready: true as const, accounts: list, store, streams: live.checks() })
             : Effect.fail(
               new NotReady({
                 message: store.ready
                   ? "not every upstream is reachable with a known clock offset"
                   : `the audit and job store (${store.kind}) does not answer`,
                 accounts: list,
-                store
+                store,
+                streams: live.checks()
               })
             )))
       .handle("metrics", () => metrics.render)

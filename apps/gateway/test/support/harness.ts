@@ -19,6 +19,7 @@ import * as path from "node:path"
 import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import * as Simulator from "@marginctl/simulator/Simulator"
 import * as SimulatorHttpClient from "@marginctl/simulator/SimulatorHttpClient"
+import * as SimulatorWebSocket from "@marginctl/simulator/SimulatorWebSocket"
 import * as Config from "../../src/Config.js"
 import * as ConfigFile from "../../src/ConfigFile.js"
 import * as Tokens from "../../src/Tokens.js"
@@ -55,6 +56,8 @@ export const configFile = (dataDir: string, baseUrl = "http://sim.invalid", extr
   dataDir,
   cacheTtlMs: 60_000,
   maxBudgetWaitMs: 2000,
+  // Streams off unless a test turns them on (Streams.test.ts): the other tests count upstream calls.
+  stream: { enabled: false },
   tokens,
   accounts: [
     { name: "demo", baseUrl, apiKeyEnv: "GW_DEMO_KEY", apiSecretEnv: "GW_DEMO_SECRET" },
@@ -103,7 +106,7 @@ export const start = async (options: HarnessOptions = {}) => {
   const upstream = options.upstream === undefined
     ? SimulatorHttpClient.layerWith(sim)
     : Layer.succeed(HttpClient.HttpClient, options.upstream(SimulatorHttpClient.make(sim)))
-  const layer = Gateway.layer(upstream, TestServer).pipe(
+  const layer = Gateway.layer(upstream, TestServer, SimulatorWebSocket.layer(sim)).pipe(
     Layer.provide(Layer.succeed(Config.GatewayConfig, config)),
     Layer.provide(logging)
   )
