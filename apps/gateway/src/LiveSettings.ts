@@ -101,7 +101,9 @@ export const layer: Layer.Layer<LiveSettings, never, GatewayConfig | ReadCache |
         Effect.suspend(() => {
           const a = of(account)
           if (JSON.stringify(stateOf(account, "live", a.settings)) === JSON.stringify(stateOf(account, "live", settings))) {
-            return setStatus(account, status)
+            // The same settings: going live, the cache takes them again (it may hold a read made while not live).
+            const goingLive = status.mode === "live" && a.status.mode !== "live"
+            return Effect.zipRight(setStatus(account, status), goingLive ? toCache(account) : Effect.void)
           }
           a.settings = settings
           a.status = status
