@@ -21,6 +21,8 @@ const startSimulator = async (dir) => {
     bundle: true,
     platform: "node",
     format: "esm",
+    // The simulator's WebSocket server (`ws`) is CommonJS and requires Node's built-ins.
+    banner: { js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);" },
     logLevel: "warning"
   })
   try {
