@@ -61,8 +61,11 @@ export interface BudgetOptions {
   readonly maxWaitMs?: number | undefined
 }
 
-/** What the one-call layer provides: the client, its HTTP path, its budget and its signer (for `keyType`). */
-export type Services = MarginClient | BinanceHttp | WeightBudget.WeightBudget | Signer.Signer
+/**
+ * What the one-call layer provides: the client, its HTTP path and configuration (for the user-data
+ * stream), its budget and its signer (for `keyType`).
+ */
+export type Services = MarginClient | BinanceHttp | BinanceConfig.BinanceConfig | WeightBudget.WeightBudget | Signer.Signer
 
 const SecretSchema = Schema.Union(Schema.RedactedFromSelf(Schema.String), Schema.Redacted(Schema.String))
 /** A whole number in a range: its schema and the words that say what it accepts, from the same bounds. */
@@ -180,7 +183,7 @@ export const make = (options: Options): Effect.Effect<
 const clientOf = (built: Effect.Effect.Success<ReturnType<typeof make>>) =>
   MarginClient.DefaultWithoutDependencies.pipe(
     Layer.provideMerge(BinanceHttp.Default),
-    Layer.provide(Layer.succeed(BinanceConfig.BinanceConfig, built.config)),
+    Layer.provideMerge(Layer.succeed(BinanceConfig.BinanceConfig, built.config)),
     Layer.provideMerge(Layer.succeed(Signer.Signer, built.signer))
   )
 
@@ -190,7 +193,11 @@ const clientOf = (built: Effect.Effect.Success<ReturnType<typeof make>>) =>
  */
 export const layerSharedBudget = (
   options: Options
-): Layer.Layer<MarginClient | BinanceHttp | Signer.Signer, InvalidInput, HttpClient.HttpClient | WeightBudget.WeightBudget> =>
+): Layer.Layer<
+  MarginClient | BinanceHttp | BinanceConfig.BinanceConfig | Signer.Signer,
+  InvalidInput,
+  HttpClient.HttpClient | WeightBudget.WeightBudget
+> =>
   Layer.unwrapEffect(Effect.map(make(options), clientOf))
 
 /** The client with its own in-memory weight budget: `MarginClient`, `BinanceHttp` and `WeightBudget`. */
