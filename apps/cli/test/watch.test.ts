@@ -63,9 +63,9 @@ describe("watch", () => {
   it("--json: one object per line {type, symbol, value, time, via}; --symbols keeps the others' changes out", () =>
     withWatch(["--json", "--symbols", "btcusdt,ETHUSDT"], async (sim, watch) => {
       await sim.admin("PUT", "/accounts/main/settings", { marginTypes: { SOLUSDT: "ISOLATED", ETHUSDT: "ISOLATED" } })
-      await watch.waitFor("stdout", /"margin-type"/)
+      await watch.waitFor("stdout", /"type":"margin-type".*\n/)
       await sim.admin("PUT", "/accounts/main/settings", { leverage: { BTCUSDT: 7 } })
-      await watch.waitFor("stdout", /"leverage"/)
+      await watch.waitFor("stdout", /"type":"leverage".*\n/)
       const lines = watch.stdout().trim().split("\n").map((l) => JSON.parse(l))
       expect(lines[0]).toMatchObject({
         type: "settings",
@@ -127,6 +127,9 @@ describe("watch", () => {
       const attempts = await runSim(sim, ["watch", "--reconnect-attempts", "0"])
       expect(attempts.code).toBe(2)
       expect(attempts.stderr).toContain("invalid reconnect-attempts: expected a whole number from 1 to 1000; got 0")
+      const notANumber = await runSim(sim, ["watch", "--reconnect-attempts", "abc"])
+      expect(notANumber.code).toBe(2)
+      expect(notANumber.stderr).toContain("invalid --reconnect-attempts: expected a whole number; got \"abc\"")
       const symbols = await runSim(sim, ["watch", "--symbols", "BTCUSDT,"])
       expect(symbols.code).toBe(2)
       expect(symbols.stderr).toContain("invalid symbol")
