@@ -60,8 +60,9 @@ describe("watch", () => {
       expect(await requests(sim, "DELETE /fapi/v1/listenKey")).toBe(1)
     }))
 
-  it("--json: one object per line {type, symbol, value, time, via}; --symbols keeps the others' changes out", () =>
-    withWatch(["--json", "--symbols", "btcusdt,ETHUSDT"], async (sim, watch) => {
+  it("--json: one object per line {type, symbol, value, time, via}; --symbols keeps the others' changes out and names a symbol the account does not have", () =>
+    withWatch(["--json", "--symbols", "btcusdt,ETHUSDT,NOPEUSDT"], async (sim, watch) => {
+      expect(watch.stderr()).toContain("warning: --symbols: NOPEUSDT is not among the account's symbols")
       await sim.admin("PUT", "/accounts/main/settings", { marginTypes: { SOLUSDT: "ISOLATED", ETHUSDT: "ISOLATED" } })
       await watch.waitFor("stdout", /"type":"margin-type".*\n/)
       await sim.admin("PUT", "/accounts/main/settings", { leverage: { BTCUSDT: 7 } })

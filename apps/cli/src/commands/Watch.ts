@@ -83,12 +83,17 @@ export const command = Command.make("watch", options, (flags) =>
               : Effect.void
           const first = (settings: AccountSettings, at: number) => {
             const mine = only === undefined ? settings : { ...settings, symbols: settings.symbols.filter((s) => only.has(s.symbol)) }
-            return Effect.zipRight(
+            const held = new Set<string>(settings.symbols.map((s) => s.symbol))
+            const unknown = [...(only ?? [])].filter((s) => !held.has(s))
+            return Effect.all([
               Output.stdout(
                 flags.json ? JSON.stringify(Lines.jsonSettings(mine, at)) : `${Lines.clock(at)} ${Lines.summary(mine, only !== undefined)}`
               ),
+              unknown.length === 0
+                ? Effect.void
+                : Output.warn(`--symbols: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not among the account's symbols`),
               Output.stderr(`Watching ${targetLabel(target)}; stop with Ctrl-C.`)
-            )
+            ], { discard: true })
           }
           const onEvent = (event: UserDataEvent): Effect.Effect<void> => {
             switch (event._tag) {
