@@ -9,6 +9,7 @@ import * as Plan from "./commands/Plan.js"
 import * as Sim from "./commands/Sim.js"
 import * as Status from "./commands/Status.js"
 import * as Time from "./commands/Time.js"
+import * as Watch from "./commands/Watch.js"
 import { invalid } from "./Failure.js"
 import * as Output from "./Output.js"
 import { VERSION } from "./Version.js"
@@ -28,7 +29,7 @@ const root = Command.make("marginctl", {}, () =>
           "banned. Nothing is sent unless a target is chosen (--env, --base-url or --profile); production only when asked."
       ),
       HelpDoc.p(
-        "Examples:\n  marginctl sim\n  marginctl status --env sim\n  marginctl apply --multi-assets on --env sim\n" +
+        "Examples:\n  marginctl sim\n  marginctl status --env sim\n  marginctl apply --multi-assets on --env sim\n  marginctl watch --env sim\n" +
           "  marginctl --completions bash > /etc/bash_completion.d/marginctl"
       ),
       HelpDoc.p("Exit codes: 0 done, 1 other, 2 invalid input, 3 blocked by an exchange rule, 4 rate limited or banned, " +
@@ -39,6 +40,7 @@ const root = Command.make("marginctl", {}, () =>
       MultiAssets.command,
       MarginType.command,
       ...Plan.commands,
+      Watch.command,
       Time.command,
       Collateral.command,
       Sim.command

@@ -8,6 +8,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import type { BinanceConfig } from "@marginctl/core/BinanceConfig"
 import type { BinanceHttp } from "@marginctl/core/BinanceHttp"
 import * as Client from "@marginctl/core/Client"
 import * as NodeSigner from "@marginctl/core/node/NodeSigner"
@@ -66,8 +67,11 @@ const CLI_NAMES: Record<string, string> = {
   recvWindow: "--recv-window"
 }
 
-/** The core's client for one target (its own weight budget and server clock), over Node's HTTP client. */
-export const clientLayer = (target: Target): Layer.Layer<MarginClient | BinanceHttp, InvalidInput> =>
+/**
+ * The core's client for one target (its own weight budget and server clock), over Node's HTTP client,
+ * with its configuration (what `watch`'s user-data stream connects with).
+ */
+export const clientLayer = (target: Target): Layer.Layer<MarginClient | BinanceHttp | BinanceConfig, InvalidInput> =>
   Client.layer({
     target: target.baseUrl,
     apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),

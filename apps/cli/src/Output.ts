@@ -117,7 +117,7 @@ export const run = <E, R>(json: boolean, body: Effect.Effect<Report, E, R>): Eff
   )
 
 const ENV_CHOICES = ["prod", "testnet", "demo", "sim"]
-const NUMERIC_OPTIONS = ["--recv-window", "--concurrency", "--port"]
+const NUMERIC_OPTIONS = ["--recv-window", "--concurrency", "--port", "--reconnect-attempts"]
 
 /** Each `--option value` / `--option=value` pair of the command line. */
 const optionValues = (argv: ReadonlyArray<string>): Array<readonly [string, string | undefined]> =>

@@ -28,20 +28,9 @@ export const fromEvent = (account: string, e: UserDataEvent.SettingChange, origi
 
 /** What changed between two reads of the settings (found by `via`, at `time`; made elsewhere until told otherwise). */
 export const diff = (account: string, before: Settings, after: Settings, time: number, via: "resync" | "poll"): Array<SettingChange> => {
-  const common = { account, origin: "external" as const, time, via }
-  const changes: Array<SettingChange> = []
-  if (before.multiAssetsMargin !== after.multiAssetsMargin) changes.push({ _tag: "MultiAssets", ...common, multiAssetsMargin: after.multiAssetsMargin })
-  if (before.dualSidePosition !== after.dualSidePosition) {
-    changes.push({ _tag: "PositionMode", ...common, dualSidePosition: after.dualSidePosition })
-  }
-  const old = new Map(before.symbols.map((s) => [s.symbol, s]))
-  for (const s of after.symbols) {
-    const o = old.get(s.symbol)
-    if (o === undefined) continue
-    if (o.marginType !== s.marginType) changes.push({ _tag: "MarginType", ...common, symbol: s.symbol, marginType: s.marginType })
-    if (s.leverage !== undefined && o.leverage !== s.leverage) changes.push({ _tag: "Leverage", ...common, symbol: s.symbol, leverage: s.leverage })
-  }
-  return changes
+  const changes = UserDataEvent.changesBetween(before, after, time).map((e) => ({ ...fromEvent(account, e, "external"), via }))
+  if (before.dualSidePosition === after.dualSidePosition) return changes
+  return [...changes, { _tag: "PositionMode", account, origin: "external", time, via, dualSidePosition: after.dualSidePosition }]
 }
 
 /** The settings with a change applied. */

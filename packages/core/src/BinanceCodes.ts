@@ -295,6 +295,8 @@ export const CASES: Readonly<Record<string, CaseInfo>> = {
   "ServiceUnavailable:server-error": kase("transient-read", "Binance is unavailable or overloaded and did not execute the request; retry in a minute"),
   "ServiceUnavailable:shutting-down": kase("no", null),
   "ServiceUnavailable:unsupported": kase("no", null),
+  // The user-data stream could not be kept connected, and reconnecting gave up.
+  "StreamConnectionLost": kase("transient", "the connection to {host|the exchange}'s user-data stream kept failing: check the network, then start again"),
   // No answer to a read.
   "Transport": kase("transient-read", "could not reach {host|the exchange}: check the network{@target}"),
   // 401 without a code, and the key's other refusals.

@@ -129,6 +129,7 @@ const TAGS: Readonly<Record<string, { readonly kind: Kind; readonly title: strin
   IpBanned: { kind: "limit", title: "Binance has blocked this IP address for a while" },
   ServiceUnavailable: { kind: "network", title: "Binance is not available right now" },
   Transport: { kind: "network", title: "Could not reach {host|the exchange}" },
+  StreamConnectionLost: { kind: "network", title: "The user-data stream's connection was lost" },
   ExecutionUnknown: { kind: "unknown-outcome", title: "The outcome of the change is not known" },
   UnexpectedResponse: { kind: "unexpected", title: "An answer that Binance does not document" }
 }

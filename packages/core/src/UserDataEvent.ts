@@ -108,6 +108,26 @@ export const toLine = (event: UserDataEvent): string => {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/**
+ * What changed from one reading of the settings to the next, as changes dated `at`: how a consumer
+ * tells what happened while its stream was disconnected (a `Resynced` compared with what it held).
+ * A symbol new in `after` counts as a margin-type change; a leverage absent from either side is not compared.
+ */
+export const changesBetween = (before: AccountSettings, after: AccountSettings, at: number): Array<SettingChange> => {
+  const times = { eventTime: at, transactionTime: at }
+  const changes: Array<SettingChange> = []
+  if (before.multiAssetsMargin !== after.multiAssetsMargin) changes.push(new MultiAssetsChanged({ multiAssets: after.multiAssetsMargin, ...times }))
+  const held = new Map(before.symbols.map((s) => [s.symbol, s]))
+  for (const now of after.symbols) {
+    const was = held.get(now.symbol)
+    if (was?.marginType !== now.marginType) changes.push(new MarginTypeChanged({ symbol: now.symbol, marginType: now.marginType, ...times }))
+    if (was?.leverage !== undefined && now.leverage !== undefined && was.leverage !== now.leverage) {
+      changes.push(new LeverageChanged({ symbol: now.symbol, leverage: now.leverage, ...times }))
+    }
+  }
+  return changes
+}
+
 // --- Binance's wire shapes -------------------------------------------------------------------
 
 const WireTimes = { E: Schema.Number, T: Schema.Number }

@@ -113,3 +113,42 @@ describe("UserDataEvent.toLine", () => {
     ])
   })
 })
+
+describe("UserDataEvent.changesBetween", () => {
+  const symbolSettings = fc.record({
+    marginType: fc.constantFrom("ISOLATED" as const, "CROSSED" as const),
+    leverage: fc.integer({ min: 1, max: 125 })
+  })
+  const readings = fc.uniqueArray(symbol, { maxLength: 8 }).chain((symbols) =>
+    fc.tuple(
+      ...[0, 1].map(() =>
+        fc.record({
+          multiAssetsMargin: fc.boolean(),
+          dualSidePosition: fc.constant(false),
+          symbols: fc.tuple(...symbols.map((s) => symbolSettings.map((x) => ({ symbol: s as SymbolId, ...x })))),
+          readWeight: fc.constant(10)
+        })
+      )
+    )
+  )
+
+  it("applied to the first reading, the changes give the second; none between a reading and itself", () => {
+    fc.assert(fc.property(readings, time, ([before, after], at) => {
+      const changes = UserDataEvent.changesBetween(before!, after!, at)
+      assert.deepStrictEqual(changes.reduce(UserDataEvent.apply, before!), after)
+      assert.isTrue(changes.every((c) => c.eventTime === at && c.transactionTime === at))
+      assert.deepStrictEqual(UserDataEvent.changesBetween(after!, after!, at), [])
+    }))
+  })
+
+  it("a symbol new in the second reading is a margin-type change; a leverage unknown on either side is not compared", () => {
+    const before = { multiAssetsMargin: false, dualSidePosition: false, readWeight: 10, symbols: [{ symbol: "BTCUSDT" as SymbolId, marginType: "CROSSED" as const }] }
+    const after = {
+      ...before,
+      symbols: [{ symbol: "BTCUSDT" as SymbolId, marginType: "CROSSED" as const, leverage: 9 }, { symbol: "ETHUSDT" as SymbolId, marginType: "ISOLATED" as const, leverage: 3 }]
+    }
+    assert.deepStrictEqual(UserDataEvent.changesBetween(before, after, 7), [
+      new UserDataEvent.MarginTypeChanged({ symbol: "ETHUSDT" as SymbolId, marginType: "ISOLATED", eventTime: 7, transactionTime: 7 })
+    ])
+  })
+})

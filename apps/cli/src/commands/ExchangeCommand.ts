@@ -63,7 +63,7 @@ const tagOf = (e: unknown): string | undefined =>
 
 /**
  * Runs `f` with the core's client for the target the flags choose. A refused timestamp that survives the core's
- * resync is explained with the measured offset; an unreachable target names its URL.
+ * resync is explained with the measured offset; an unreachable target (or stream) names its URL.
  */
 export const withClient = <A, E, R>(
   flags: Env.TargetFlags,
@@ -101,7 +101,8 @@ const explain = <E>(ctx: Ctx, e: E): Effect.Effect<never, E | CliFailure> => {
       )
     )
   }
-  if (tag === "Transport") {
+  // No answer from the target, or its user-data stream kept failing: name the target.
+  if (tag === "Transport" || tag === "StreamConnectionLost") {
     return Effect.fail(
       new CliFailure({
         exitCode: 6,

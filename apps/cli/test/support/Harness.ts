@@ -118,6 +118,52 @@ export const run = (args: ReadonlyArray<string>, options: RunOptions = {}): Prom
     child.stdin.end(options.input ?? "")
   })
 
+export interface Running {
+  /** Resolves once what the process printed on that stream matches `pattern` (rejects after `ms`). */
+  readonly waitFor: (stream: "stdout" | "stderr", pattern: RegExp, ms?: number) => Promise<void>
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Resolves when the process exits. */
+  readonly exited: Promise<Result>
+  /** Sends SIGINT (Ctrl-C) and resolves when the process exits. */
+  readonly interrupt: () => Promise<Result>
+}
+
+/** Starts `node dist/marginctl.js ...args` without waiting for it to exit (`marginctl watch`). */
+export const start = (args: ReadonlyArray<string>, options: RunOptions = {}): Running => {
+  const child = spawn(process.execPath, [BIN, ...args], { env: envFor(options), cwd: options.cwd ?? APP })
+  const out = { stdout: "", stderr: "" }
+  child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()))
+  child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()))
+  child.stdin.end()
+  const exited = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject)
+    child.on("close", (code) => {
+      captured.push(out.stdout, out.stderr)
+      resolve(result(code, out.stdout, out.stderr))
+    })
+  })
+  const waitFor = async (stream: "stdout" | "stderr", pattern: RegExp, ms = 10_000) => {
+    const end = Date.now() + ms
+    while (!pattern.test(out[stream])) {
+      if (Date.now() > end || child.exitCode !== null) {
+        throw new Error(`no ${pattern} on ${stream} within ${ms} ms; stdout:\n${out.stdout}\nstderr:\n${out.stderr}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  return {
+    waitFor,
+    stdout: () => out.stdout,
+    stderr: () => out.stderr,
+    exited,
+    interrupt: () => {
+      child.kill("SIGINT")
+      return exited
+    }
+  }
+}
+
 /** `run` with `--env sim` against `sim`. */
 export const runSim = (sim: Sim, args: ReadonlyArray<string>, options: Omit<RunOptions, "sim"> = {}) =>
   run([...args, "--env", "sim"], { ...options, sim })
