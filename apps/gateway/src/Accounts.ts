@@ -21,6 +21,8 @@ import { GatewayConfig } from "./Config.js"
 import { ConfigError } from "./ConfigError.js"
 import { UpstreamBudgets } from "./UpstreamBudgets.js"
 import { Metrics } from "./Metrics.js"
+import type { Policy } from "./Policy.js"
+import type { ReconcileMode } from "@marginctl/gateway-api/Desired"
 
 export interface AccountRuntime {
   readonly name: string
@@ -31,6 +33,10 @@ export interface AccountRuntime {
   readonly client: MarginClient
   readonly clock: ServerClockShape<BinanceError>
   readonly budget: WeightBudget.WeightBudgetShape
+  /** The rules every change of the account must keep (`accounts[].policy`). */
+  readonly policy: Policy
+  /** What to do when it drifts from its desired state. */
+  readonly reconcile: ReconcileMode
   /** The account's core services (its BinanceHttp, BinanceConfig, …), e.g. for its user-data stream. */
   readonly context: Context.Context<BinanceHttp | BinanceConfig>
 }
@@ -97,6 +103,8 @@ export const layer: Layer.Layer<Accounts, ConfigError, GatewayConfig | UpstreamB
           client,
           clock: Context.get(context, BinanceHttp).clock,
           budget: shared.budget,
+          policy: a.policy,
+          reconcile: a.reconcile,
           context
         })
       }

@@ -24,9 +24,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ParseError } from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { unavailable } from "./audit/Unavailable.js"
+import { guarded } from "./audit/Unavailable.js"
 import { AuditRecord, ExternalAuditRow, FinishedAuditRow, InsertedId, JobEventRow, JobRecordRow, NewAuditRow } from "./audit/Rows.js"
 
 /** A change attempt through the gateway as it starts (the store adds the time and the instance). */
@@ -107,12 +106,7 @@ export const make = (instance: string): Effect.Effect<AuditStoreShape, never, Sq
     const sql = yield* SqlClient.SqlClient
     const kind = sql.onDialectOrElse({ pg: () => "postgres" as const, orElse: () => "sqlite" as const })
 
-    /** A database error is the typed 503; a row that does not decode is a defect (the gateway wrote it). */
-    const guard = <A>(effect: Effect.Effect<A, SqlError | ParseError>): Effect.Effect<A, StoreUnavailable> =>
-      Effect.catchTags(effect, {
-        SqlError: (e) => Effect.fail(unavailable(kind, e)),
-        ParseError: (e) => Effect.die(e)
-      })
+    const guard = guarded(kind)
 
     const insertStarted = SqlSchema.single({
       Request: NewAuditRow,

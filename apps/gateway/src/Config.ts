@@ -10,6 +10,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import type * as Signer from "@marginctl/core/Signer"
 import type { Scope } from "@marginctl/gateway-api/Auth"
+import type { ReconcileMode } from "@marginctl/gateway-api/Desired"
+import type { Policy } from "./Policy.js"
 import { ConfigError } from "./ConfigError.js"
 import { type ConfigFile, decodeFile } from "./ConfigFile.js"
 import { fromEnv, readText, resolveAccount } from "./ConfigSources.js"
@@ -30,6 +32,8 @@ export interface AccountConfig {
   /** Budget key: upstream origin and egress label. */
   readonly upstreamKey: string
   readonly websocketUrl: string | undefined
+  readonly reconcile: ReconcileMode
+  readonly policy: Policy
 }
 
 export interface GatewayConfigShape {
@@ -48,6 +52,7 @@ export interface GatewayConfigShape {
   readonly requestTimeoutMs: number
   readonly readinessCacheMs: number
   readonly instance: string
+  readonly reconcileIntervalMs: number
   readonly stream: { readonly enabled: boolean; readonly positionModePollMs: number; readonly leaseMs: number }
   readonly tokens: ReadonlyArray<TokenConfig>
   readonly accounts: ReadonlyArray<AccountConfig>
@@ -122,6 +127,7 @@ export const resolve = (file: ConfigFile, env: Env, baseDir: string): Effect.Eff
       requestTimeoutMs: file.requestTimeoutMs ?? 10_000,
       readinessCacheMs: file.readinessCacheMs ?? 5_000,
       instance: env.MARGINCTL_GATEWAY_INSTANCE || file.instance || `${os.hostname()}:${port}`,
+      reconcileIntervalMs: file.reconcileIntervalMs ?? 300_000,
       stream: {
         enabled: file.stream?.enabled ?? true,
         positionModePollMs: file.stream?.positionModePollMs ?? 60_000,

@@ -7,6 +7,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { AccountName } from "@marginctl/gateway-api/Accounts"
 import { Scope } from "@marginctl/gateway-api/Auth"
+import { ReconcileMode } from "@marginctl/gateway-api/Desired"
+import { Policy } from "./Policy.js"
 import { ConfigError } from "./ConfigError.js"
 
 const Int = (min: number, max: number) => Schema.Int.pipe(Schema.between(min, max))
@@ -34,6 +36,10 @@ export const AccountEntry = Schema.Struct({
   recvWindow: Schema.optional(Int(1, 60_000)),
   /** Label of the IP this account's requests leave from: accounts with the same upstream and label share one budget. */
   egressIp: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
+  /** What to do when the account drifts from its desired state: off (default), alert, auto (apply the plan). */
+  reconcile: Schema.optional(ReconcileMode),
+  /** Rules every change and desired state of the account must keep, whoever sends them. */
+  policy: Schema.optional(Policy),
   /** The user-data stream's WebSocket base (default: derived from baseUrl, e.g. wss://fstream.binance.com). */
   websocketUrl: Schema.optional(Schema.String.pipe(Schema.pattern(/^wss?:\/\/[^/?#]+$/, { message: () => "must be ws://host[:port] or wss://host[:port], without a path" })))
 })
@@ -72,6 +78,8 @@ export const ConfigFile = Schema.Struct({
   readinessCacheMs: Schema.optional(Int(0, 600_000)),
   instance: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.:@-]{1,128}$/))),
   stream: Schema.optional(StreamEntry),
+  /** With reconcile `auto`: the least time between two automatic applies of one account. Default 300000. */
+  reconcileIntervalMs: Schema.optional(Int(1000, 86_400_000)),
   tokens: Schema.Array(TokenEntry),
   accounts: Schema.Array(AccountEntry)
 })

@@ -79,7 +79,9 @@ export const resolveAccount = (a: ConfigFile["accounts"][number], i: number, env
       credentials,
       recvWindow: a.recvWindow,
       upstreamKey: upstreamKeyOf(a.baseUrl, a.egressIp),
-      websocketUrl: a.websocketUrl
+      websocketUrl: a.websocketUrl,
+      reconcile: a.reconcile ?? "off",
+      policy: a.policy ?? {}
     } satisfies AccountConfig
   })
 

@@ -18,6 +18,8 @@ import * as UpstreamBudgets from "./UpstreamBudgets.js"
 import * as Changes from "./AuditedChanges.js"
 import * as HotPath from "./HotPath.js"
 import * as Http from "./Http.js"
+import * as DesiredStore from "./DesiredStore.js"
+import * as Drift from "./Drift.js"
 import * as Jobs from "./Jobs.js"
 import * as LiveSettings from "./LiveSettings.js"
 import * as Metrics from "./Metrics.js"
@@ -55,7 +57,9 @@ export const services = (
   ).pipe(Layer.provideMerge(Metrics.layer))
   const live = LiveSettings.layer.pipe(Layer.provideMerge(base))
   const streams = AccountStreams.layer.pipe(Layer.provide([StreamLease.layer, webSocket]))
-  return Layer.mergeAll(Jobs.layer, HotPath.layer, streams).pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(live))))
+  const withStore = Layer.provideMerge(live, DesiredStore.layer.pipe(Layer.provide(Database.layer)))
+  const jobs = Jobs.layer.pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(withStore))))
+  return Layer.mergeAll(Drift.layer, HotPath.layer, streams).pipe(Layer.provideMerge(jobs))
 }
 
 /**

@@ -25,6 +25,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { GatewayConfig } from "./Config.js"
 import * as AccountsHandlers from "./handlers/Accounts.js"
 import * as AuditHandlers from "./handlers/Audit.js"
+import * as DesiredHandlers from "./handlers/Desired.js"
 import * as EventsHandlers from "./handlers/Events.js"
 import * as AuthHandlers from "./handlers/Auth.js"
 import * as HealthHandlers from "./handlers/Health.js"
@@ -166,6 +167,7 @@ export const ApiLive = HttpApiBuilder.api(GatewayApi).pipe(
     JobsHandlers.layer,
     AuditHandlers.layer,
     EventsHandlers.layer,
+    DesiredHandlers.layer,
     HealthHandlers.layer
   ]),
   Layer.provide(AuthHandlers.layer)

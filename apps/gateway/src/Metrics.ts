@@ -66,6 +66,7 @@ const named = new Map([
   MetricKey.counter("marginctl_gateway_external_changes_total", {
     description: "Setting changes made outside the gateway (Binance's app, another bot), by account and setting"
   }),
+  MetricKey.counter("marginctl_gateway_drift_alerts_total", { description: "Accounts found drifted or blocked from their desired state, by account and status" }),
   MetricKey.counter("marginctl_gateway_stream_events_total", { description: "Setting changes pushed by the user-data streams, by account" })
 ].map((key) => [key.name, key]))
 

@@ -31,6 +31,13 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 404, description: "Unknown account, symbol or job" })) {}
 
+/** 409: the change or desired state breaks the account's policy (set in the gateway's configuration); `rule` names it. */
+export class PolicyViolation extends Schema.TaggedError<PolicyViolation>()("PolicyViolation", {
+  /** `maxLeverage`, `marginTypes`, `multiAssets` or `positionMode`: the rule of `accounts[].policy` that refuses it. */
+  rule: Schema.String,
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 409, description: "Refused by the account's policy; `rule` names the rule" })) {}
+
 /** 409: Binance refused the change because of the account's state; `fix` says what to do. */
 export class BlockedByRule extends Schema.TaggedError<BlockedByRule>()("BlockedByRule", {
   /** Binance's error code (-4047, -4048, -4167, -4168, -4170, -4172, …). */

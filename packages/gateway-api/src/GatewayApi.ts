@@ -6,6 +6,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AccountsGroup } from "./Accounts.js"
 import { AuditGroup } from "./Audit.js"
+import { DesiredGroup } from "./Desired.js"
 import { EventsGroup } from "./Events.js"
 import { PayloadTooLarge } from "./Errors.js"
 import { HealthGroup } from "./Health.js"
@@ -22,6 +23,7 @@ export class GatewayApi extends HttpApi.make("marginctl-gateway")
   .add(JobsGroup)
   .add(AuditGroup)
   .add(EventsGroup)
+  .add(DesiredGroup)
   .add(HealthGroup)
   .addError(PayloadTooLarge)
   .annotate(OpenApi.Title, "marginctl gateway")

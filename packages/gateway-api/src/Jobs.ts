@@ -16,7 +16,7 @@ import { ApplySummary, DesiredState, Plan, ProgressEvent, StepError, StepOutcome
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors, StoreUnavailable } from "./Errors.js"
+import { AccountErrors, PolicyViolation, StoreUnavailable } from "./Errors.js"
 
 export const JobId = Schema.String.pipe(
   Schema.pattern(/^job_[A-Za-z0-9]{1,40}$/, { message: (i) => `job id must look like job_XXXX; got ${JSON.stringify(i.actual)}` })
@@ -121,6 +121,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       .setPath(AccountPath)
       .setPayload(ApplyRequest)
       .addSuccess(JobCreated, { status: 202 })
+      .addError(PolicyViolation)
       .annotate(OpenApi.Summary, "Apply a desired state as a background job (needs scope write); returns 202 with the job id")
   )
   .add(

@@ -9,7 +9,7 @@ import { MarginType, MarginTypeFromInput, SymbolFromInput, SymbolId } from "@mar
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors, BlockedByRule, OutcomeUnknown, StoreUnavailable } from "./Errors.js"
+import { AccountErrors, BlockedByRule, OutcomeUnknown, PolicyViolation, StoreUnavailable } from "./Errors.js"
 import { Outcome } from "./MultiAssets.js"
 
 export const MAX_SYMBOLS = 200
@@ -62,6 +62,7 @@ export class MarginTypesGroup extends HttpApiGroup.make("marginTypes")
       .setPath(SymbolPath)
       .setPayload(SetMarginType)
       .addSuccess(MarginTypeChange)
+      .addError(PolicyViolation)
       .addError(BlockedByRule)
       .addError(OutcomeUnknown)
       .addError(StoreUnavailable)

@@ -8,7 +8,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { AccountName, AccountPath } from "./Accounts.js"
 import { Authentication } from "./Auth.js"
-import { AccountErrors, BlockedByRule, OutcomeUnknown, StoreUnavailable } from "./Errors.js"
+import { AccountErrors, BlockedByRule, OutcomeUnknown, PolicyViolation, StoreUnavailable } from "./Errors.js"
 
 export const Outcome = Schema.Literal("changed", "unchanged").annotations({ identifier: "Outcome" })
 
@@ -49,6 +49,7 @@ export class MultiAssetsGroup extends HttpApiGroup.make("multiAssets")
       .setPath(AccountPath)
       .setPayload(SetMultiAssets)
       .addSuccess(MultiAssetsChange)
+      .addError(PolicyViolation)
       .addError(BlockedByRule)
       .addError(OutcomeUnknown)
       .addError(StoreUnavailable)

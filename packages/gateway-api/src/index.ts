@@ -1,6 +1,7 @@
 export * as Accounts from "./Accounts.js"
 export * as Audit from "./Audit.js"
 export * as Auth from "./Auth.js"
+export * as Desired from "./Desired.js"
 export * as Errors from "./Errors.js"
 export * as Events from "./Events.js"
 export * as GatewayApi from "./GatewayApi.js"

@@ -34,15 +34,19 @@ describe("OpenAPI document", () => {
       "GET /metrics",
       "GET /readyz",
       "GET /v1/accounts",
+      "GET /v1/accounts/{account}/desired",
+      "GET /v1/accounts/{account}/drift",
       "GET /v1/accounts/{account}/events",
       "GET /v1/accounts/{account}/margin-types",
       "GET /v1/accounts/{account}/multi-assets",
       "GET /v1/accounts/{account}/status",
       "GET /v1/audit",
+      "GET /v1/drift",
       "GET /v1/jobs/{id}",
       "GET /v1/jobs/{id}/events",
       "POST /v1/accounts/{account}/jobs",
       "POST /v1/accounts/{account}/plan",
+      "PUT /v1/accounts/{account}/desired",
       "PUT /v1/accounts/{account}/margin-types/{symbol}",
       "PUT /v1/accounts/{account}/multi-assets"
     ])
@@ -53,7 +57,7 @@ describe("OpenAPI document", () => {
     expect(statuses("/v1/accounts/{account}/margin-types/{symbol}", "put")).toEqual(
       ["200", "400", "401", "403", "404", "409", "413", "429", "502", "503", "504"]
     )
-    expect(statuses("/v1/accounts/{account}/jobs", "post")).toEqual(["202", "400", "401", "403", "404", "413", "429", "502", "503"])
+    expect(statuses("/v1/accounts/{account}/jobs", "post")).toEqual(["202", "400", "401", "403", "404", "409", "413", "429", "502", "503"])
     expect(statuses("/readyz", "get")).toEqual(["200", "400", "413", "503"])
     expect(spec.paths["/v1/jobs/{id}/events"].get.responses["200"].content).toHaveProperty("text/event-stream")
     expect(spec.paths["/metrics"].get.responses["200"].content).toHaveProperty(["text/plain; version=0.0.4; charset=utf-8"])
@@ -136,6 +140,9 @@ describe("derived client", () => {
           .handle("get", () => Effect.die("unused")).handle("events", () => Effect.succeed("event: Done\ndata: {}\n\n"))),
       HttpApiBuilder.group(GatewayApi, "audit", (h) => h.handle("list", () => Effect.succeed({ rows: [], nextCursor: null }))),
       HttpApiBuilder.group(GatewayApi, "events", (h) => h.handle("account", () => Effect.succeed("event: state\ndata: {}\n\n"))),
+      HttpApiBuilder.group(GatewayApi, "desired", (h) =>
+        h.handle("get", () => Effect.die("unused")).handle("set", () => Effect.die("unused"))
+          .handle("drift", () => Effect.die("unused")).handle("fleet", () => Effect.succeed({ accounts: [] }))),
       HttpApiBuilder.group(GatewayApi, "health", (h) =>
         h.handle("healthz", () => Effect.succeed({ status: "ok" as const, uptimeSeconds: 1, version: "x" }))
           .handle("readyz", () => Effect.succeed({ ready: true as const, accounts: [], store: { kind: "sqlite" as const, ready: true, detail: "answering" }, streams: [] }))

@@ -65,6 +65,15 @@ const origin = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     Effect.zipRight(sql`CREATE INDEX IF NOT EXISTS audit_own_changes ON audit (account, action, time_ms)`)
   ))
 
+/** Each account's desired state (configuration as code), set through the API or a fleet file. */
+const desired = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`CREATE TABLE IF NOT EXISTS desired_states (
+    account TEXT PRIMARY KEY,
+    desired TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    updated_ms BIGINT NOT NULL
+  )`)
+
 const migrator = Migrator.make({})
 
 /**
@@ -73,7 +82,7 @@ const migrator = Migrator.make({})
  * the loser's CREATE fails; the run is then retried (it finds the table).
  */
 export const run: Effect.Effect<void, Migrator.MigrationError | SqlError, SqlClient.SqlClient> = migrator({
-  loader: Migrator.fromRecord({ "0001_initial": initial, "0002_origin": origin })
+  loader: Migrator.fromRecord({ "0001_initial": initial, "0002_origin": origin, "0003_desired": desired })
 }).pipe(
   Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") }),
   Effect.asVoid

@@ -4,7 +4,9 @@
  */
 import { StoreUnavailable } from "@marginctl/gateway-api/Errors"
 import * as Effect from "effect/Effect"
+import type { ParseError } from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
+import type { SqlError } from "@effect/sql/SqlError"
 
 /** What a client is told to wait before retrying a request the store could not serve. */
 export const RETRY_AFTER_SECONDS = 5
@@ -27,6 +29,14 @@ export const untilStored = (what: string) =>
       Schedule.tapInput((e: E) => Effect.logWarning(`${what}: waiting for the store (${e instanceof Error ? e.message : String(e)})`))
     )
   ) as Effect.Effect<A, Exclude<E, StoreUnavailable>, R>
+
+/** A database error is the typed 503; a row that does not decode is a defect (the gateway wrote it). */
+export const guarded = (kind: "sqlite" | "postgres") =>
+<A>(effect: Effect.Effect<A, SqlError | ParseError>): Effect.Effect<A, StoreUnavailable> =>
+  Effect.catchTags(effect, {
+    SqlError: (e) => Effect.fail(unavailable(kind, e)),
+    ParseError: (e) => Effect.die(e)
+  })
 
 /** An error's text without a connection URL (it may hold a password). */
 const withoutUrls = (text: string) => text.replace(/postgres(ql)?:\/\/\S+/g, "<url>")

@@ -11,6 +11,7 @@ import { Accounts } from "../Accounts.js"
 import { type JobRecord, view } from "../JobRecord.js"
 import { Jobs } from "../Jobs.js"
 import { vocabulary } from "../Vocabulary.js"
+import * as Policy from "../Policy.js"
 import { makeAccess, requireScope } from "./Auth.js"
 import { upstreamRead } from "./UpstreamErrors.js"
 
@@ -62,6 +63,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "jobs", (handlers) =>
       .handle("apply", ({ path, payload }) =>
         Effect.gen(function*() {
           const account = yield* access("write", path.account)
+          yield* Policy.check(account.policy, payload.desired)
           const caller = yield* Caller
           const job = yield* jobs.create(account, caller.name, {
             desired: payload.desired,

@@ -6,6 +6,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts, type AccountRuntime } from "../Accounts.js"
 import { Changes } from "../AuditedChanges.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
+import * as Policy from "../Policy.js"
 import { makeAccess } from "./Auth.js"
 import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
@@ -40,6 +41,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "marginTypes", (handlers) 
         Effect.gen(function*() {
           const account = yield* access("write", path.account)
           const caller = yield* Caller
+          yield* Policy.check(account.policy, { marginTypes: { symbols: [{ symbol: path.symbol, marginType: payload.marginType }] } })
           const current = (yield* all(account)).value.find((e) => e.symbol === path.symbol)
           if (current === undefined) return yield* unknown(account.name, path.symbol)
           const applied = yield* changes.setMarginType(

@@ -5,6 +5,7 @@ import { GatewayApi } from "@marginctl/gateway-api/GatewayApi"
 import { Accounts } from "../Accounts.js"
 import { Changes } from "../AuditedChanges.js"
 import { type Cached, keys, ReadCache } from "../ReadCache.js"
+import * as Policy from "../Policy.js"
 import { makeAccess } from "./Auth.js"
 import { upstream, upstreamRead } from "./UpstreamErrors.js"
 
@@ -29,6 +30,7 @@ export const layer = HttpApiBuilder.group(GatewayApi, "multiAssets", (handlers) 
           const account = yield* access("write", path.account)
           const caller = yield* Caller
           const on = payload.multiAssetsMargin
+          yield* Policy.check(account.policy, { multiAssets: on })
           const before = yield* cache.get(keys.multiAssets(account.name), account.client.getMultiAssetsMode()).pipe(
             upstreamRead(account.name)
           )
