@@ -228,7 +228,8 @@ it("adopts a SQLite database written before the Migrator: its rows stay readable
   const db = new Database(file, { readonly: true })
   expect(db.prepare("SELECT migration_id, name FROM effect_sql_migrations").all()).toEqual([
     { migration_id: 1, name: "initial" },
-    { migration_id: 2, name: "origin" }
+    { migration_id: 2, name: "origin" },
+    { migration_id: 3, name: "desired" }
   ])
   db.close()
 })
@@ -252,7 +253,7 @@ describe.skipIf(!hasPostgres() && !process.env.CI)("PostgreSQL", () => {
     const migrations = await Effect.runPromise(
       Effect.provide(Effect.flatMap(SqlClientTag, (sql) => sql`SELECT migration_id FROM effect_sql_migrations`), layerPostgres(url))
     )
-    expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
+    expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }, { migration_id: 3 }])
   }, 30_000)
 
   it("a database that goes away fails with StoreUnavailable (503, Retry-After, no URL), and is used again once back", async () => {
