@@ -4,17 +4,7 @@
  * sends them, and automatic reconcile bringing an account changed elsewhere back to its desired state.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ADMIN_TOKEN, type Harness, READER_TOKEN, seed, start } from "./support/harness.js"
-
-const until = async <A>(f: () => Promise<A | undefined>, ms = 8000): Promise<A> => {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { ADMIN_TOKEN, type Harness, READER_TOKEN, seed, start, until } from "./support/harness.js"
 
 const json = (h: Harness, path: string, init: RequestInit & { token?: string } = {}) =>
   h.raw(path, { ...init, headers: { "content-type": "application/json", ...init.headers } }).then((r) => ({ ...r, body: JSON.parse(r.text) }))

@@ -26,7 +26,8 @@ import {
   OTHER_SECRET,
   READER_TOKEN,
   seed,
-  tmpDir
+  tmpDir,
+  until as waitFor
 } from "./support/harness.js"
 import { ensureBuilt, spawnGateway } from "./support/process.js"
 import { hasRedis, startRedis } from "./support/servers.js"
@@ -35,15 +36,8 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const json = { ...auth, "content-type": "application/json" }
 const getJson = async (url: string) => (await fetch(url, { headers: auth })).json() as Promise<any>
 const post = async (url: string, body: unknown) => (await fetch(url, { method: "POST", headers: json, body: JSON.stringify(body) })).json() as Promise<any>
-const until = async <A>(f: () => Promise<A | undefined>, ms = 15_000): Promise<A> => {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const a = await f()
-    if (a !== undefined) return a
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error("condition not reached")
-}
+/** The gateway processes of these tests start slower than the in-process harness. */
+const until = <A>(f: () => Promise<A | undefined>) => waitFor(f, 15_000)
 const writeConfig = (dir: string, sim: RunningServer, extra: Record<string, unknown> = {}) => {
   const file = path.join(dir, "gateway.json")
   fs.writeFileSync(file, JSON.stringify(configFile(path.join(dir, "data"), sim.url, extra), null, 2))

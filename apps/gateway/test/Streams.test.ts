@@ -6,17 +6,7 @@
  * meanwhile found by the re-read.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ADMIN_TOKEN, type Harness, READER_TOKEN, start } from "./support/harness.js"
-
-const until = async <A>(f: () => Promise<A | undefined>, ms = 5000): Promise<A> => {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await f()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+import { ADMIN_TOKEN, type Harness, READER_TOKEN, start, until } from "./support/harness.js"
 
 /** The events stream of an account: frames as they arrive. */
 const events = (h: Harness, account: string, token = READER_TOKEN) => {

@@ -158,3 +158,14 @@ export const start = async (options: HarnessOptions = {}) => {
 }
 
 export type Harness = Awaited<ReturnType<typeof start>>
+
+/** Waits until `f` gives a value (polling every 20 ms), or fails after `ms`. */
+export const until = async <A>(f: () => Promise<A | undefined>, ms = 5000): Promise<A> => {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await f()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
