@@ -34,7 +34,7 @@ import { vocabulary } from "./Vocabulary.js"
 export const RECONCILE_TOKEN = "(reconcile)"
 
 const CHECK_EVERY = "1 minute"
-const STATUSES: ReadonlyArray<DriftStatus> = ["in-sync", "drifted", "blocked", "unknown"]
+const STATUSES: ReadonlyArray<DriftStatus> = ["in-sync", "drifted", "blocked", "locked", "unknown"]
 
 export interface DriftShape {
   /** The account's drift now (its snapshot through the cache). */
@@ -74,14 +74,25 @@ export const layer: Layer.Layer<DriftCheck, never, GatewayConfig | Accounts | De
           if (Either.isLeft(planned)) return unknown(account.name, `the desired state cannot be planned: ${planned.left.reason}`)
           const plan = planned.right
           const now = yield* Clock.currentTimeMillis
-          const status: DriftStatus = plan.steps.length === 0 ? "in-sync" : plan.blocked ? "blocked" : "drifted"
+          const blockers = plan.steps.flatMap((s) => s.blockers)
+          const status: DriftStatus = plan.steps.length === 0
+            ? "in-sync"
+            : !plan.blocked
+            ? "drifted"
+            : blockers.every((b) => b.reason === "credits-lock")
+            ? "locked"
+            : "blocked"
           return {
             account: account.name,
             status,
             plan: status === "in-sync" ? null : plan,
             lines: status === "in-sync" ? [] : Planner.describePlan(plan, vocabulary, { account: account.name }),
             checkedAt: new Date(now - snap.right.ageMs).toISOString(),
-            detail: status === "in-sync" ? "the account matches its desired state" : `${plan.steps.length} step(s) would reach the desired state`
+            detail: status === "in-sync"
+              ? "the account matches its desired state"
+              : status === "locked"
+              ? "locked: the account is in Credits Trading Mode (BNFCR), which only runs in Multi-Assets Mode; it cannot be turned off"
+              : `${plan.steps.length} step(s) would reach the desired state`
           } satisfies Drift
         })
 

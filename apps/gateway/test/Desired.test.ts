@@ -99,3 +99,18 @@ describe.sequential("automatic reconcile", () => {
     await until(async () => ((await json(h, "/v1/accounts/demo/drift", { token: READER_TOKEN })).body.status === "in-sync" ? true : undefined))
   })
 })
+
+describe("an account that cannot leave Multi-Assets Mode", () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await start({ seed: seed({ creditsLock: true, balances: { USDT: 1000, BNFCR: 100 } }) })
+  })
+  afterAll(() => h.close())
+
+  it("is locked rather than blocked, with what that means", async () => {
+    expect((await put(h, "/v1/accounts/demo/desired", { desired: { multiAssets: false } })).status).toBe(200)
+    const drift = (await json(h, "/v1/accounts/demo/drift", { token: READER_TOKEN })).body
+    expect(drift).toMatchObject({ status: "locked" })
+    expect(drift.detail).toMatch(/Credits Trading Mode/)
+  })
+})

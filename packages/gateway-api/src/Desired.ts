@@ -2,8 +2,8 @@
  * Configuration as code: each account's desired state (Multi-Assets Mode, position mode, margin types,
  * leverage: core's `DesiredState`), kept in the gateway's store — set here or loaded from a fleet file
  * named in its configuration — and the drift of the account from it: `in-sync`, `drifted` (with the
- * plan that would reach it), `blocked` (with what blocks it) or `unknown` (not read yet, or no desired
- * state). With the account's user-data stream live, drift shows within a second of a change.
+ * plan that would reach it), `blocked` (with what blocks it), `locked` (the account's mode forbids it)
+ * or `unknown` (not read yet, or no desired state). With the account's user-data stream live, drift shows within a second of a change.
  */
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -31,7 +31,12 @@ export type AccountDesired = typeof AccountDesired.Type
 
 export const SetDesired = Schema.Struct({ desired: DesiredState }).annotations({ identifier: "SetDesired" })
 
-export const DriftStatus = Schema.Literal("in-sync", "drifted", "blocked", "unknown").annotations({ identifier: "DriftStatus" })
+/**
+ * `locked`: the only thing in the way is a state the account cannot leave by any change of its own —
+ * Credits Trading Mode (BNFCR), which only runs in Multi-Assets Mode — rather than something that can
+ * be cleared (orders, positions: `blocked`).
+ */
+export const DriftStatus = Schema.Literal("in-sync", "drifted", "blocked", "locked", "unknown").annotations({ identifier: "DriftStatus" })
 export type DriftStatus = typeof DriftStatus.Type
 
 export const Drift = Schema.Struct({
