@@ -28,16 +28,39 @@ import { type AccountRuntime, Accounts } from "./Accounts.js"
 import { storeBackoff } from "./audit/Unavailable.js"
 import { AuditStore } from "./AuditStore.js"
 import { GatewayConfig } from "./Config.js"
-import { LiveSettings, type Status } from "./LiveSettings.js"
+import { LiveSettings, type LiveSettingsShape, type Status } from "./LiveSettings.js"
 import { Metrics } from "./Metrics.js"
 import { auditOf, beforeOf, describe, diff, fromEvent, settingsOf, stateOf } from "./SettingChanges.js"
-import { StreamLease } from "./StreamLease.js"
+import { type Announcement, StreamLease } from "./StreamLease.js"
 
 /** How far back an attempt of the gateway's own explains a change the stream shows (clock skew included). */
 export const OWN_CHANGE_WINDOW_MS = 60_000
 
 /** After the stream failed for good (a rejected key, a ban), the next attempt waits this long. */
 const RESTART_AFTER = "1 minute"
+
+/**
+ * A replica that does not hold the account's stream mirrors the holder's announcement: its change,
+ * then whatever else the announced settings hold that this replica did not know — changes told in
+ * announcements it did not hear (Redis away, a reconnection of its subscriber), found as a re-read
+ * finds them — and the state. The holder has audited and counted them; `classify` tells the origin
+ * as far as this replica's audit store knows it.
+ */
+export const mirror = (
+  live: LiveSettingsShape,
+  a: Announcement,
+  now: number,
+  classify: (c: SettingChange) => Effect.Effect<SettingChange>
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const account = a.state.account
+    if (a.change !== null) yield* live.change(account, a.change)
+    const known = live.settings(account)
+    const announced = settingsOf(a.state)
+    const missed = known === null || announced === null ? [] : diff(account, known, announced, now, "resync")
+    for (const c of missed) yield* live.change(account, yield* classify(c))
+    yield* live.replace(account, announced, { mode: a.state.mode, holder: a.instance, detail: a.detail })
+  })
 
 export const layer: Layer.Layer<
   never,
@@ -160,10 +183,10 @@ export const layer: Layer.Layer<
   const heard = new Map<string, number>()
   yield* Effect.forkScoped(Stream.runForEach(lease.announcements, (a) =>
     Effect.gen(function*() {
-      heard.set(a.state.account, yield* Clock.currentTimeMillis)
+      const now = yield* Clock.currentTimeMillis
+      heard.set(a.state.account, now)
       if (live.status(a.state.account).holder === instance) return
-      if (a.change !== null) yield* live.change(a.state.account, a.change)
-      yield* live.replace(a.state.account, settingsOf(a.state), { mode: a.state.mode, holder: a.instance, detail: a.detail })
+      yield* mirror(live, a, now, (c) => classify(a.state.account, c))
     })))
   yield* Effect.forkScoped(Effect.repeat(
     Effect.gen(function*() {
