@@ -30,7 +30,7 @@ import { AuditStore } from "./AuditStore.js"
 import { GatewayConfig } from "./Config.js"
 import { LiveSettings, type LiveSettingsShape, type Status } from "./LiveSettings.js"
 import { Metrics } from "./Metrics.js"
-import { auditOf, beforeOf, describe, diff, fromEvent, settingsOf, stateOf } from "./SettingChanges.js"
+import { apply, auditOf, beforeOf, describe, diff, fromEvent, settingsOf, stateOf } from "./SettingChanges.js"
 import { type Announcement, StreamLease } from "./StreamLease.js"
 
 /** How far back an attempt of the gateway's own explains a change the stream shows (clock skew included). */
@@ -41,10 +41,12 @@ const RESTART_AFTER = "1 minute"
 
 /**
  * A replica that does not hold the account's stream mirrors the holder's announcement: its change,
- * then whatever else the announced settings hold that this replica did not know — changes told in
- * announcements it did not hear (Redis away, a reconnection of its subscriber), found as a re-read
- * finds them — and the state. The holder has audited and counted them; `classify` tells the origin
- * as far as this replica's audit store knows it.
+ * unless what this replica knows has it already (an earlier announcement's settings told it), then
+ * whatever else the announced settings hold that this replica did not know — changes told in
+ * announcements it did not hear (Redis away, a reconnection of its subscriber), or not yet (the
+ * holder's re-read announces its final settings with the first change it found) — as a re-read finds
+ * them, then the state. Each change is told once. The holder has audited and counted them; `classify`
+ * tells the origin of those found here as far as this replica's audit store knows it.
  */
 export const mirror = (
   live: LiveSettingsShape,
@@ -54,7 +56,11 @@ export const mirror = (
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
     const account = a.state.account
-    if (a.change !== null) yield* live.change(account, a.change)
+    const before = live.settings(account)
+    const change = a.change
+    if (change !== null && (before === null || diff(account, before, apply(before, change), now, "resync").length > 0)) {
+      yield* live.change(account, change)
+    }
     const known = live.settings(account)
     const announced = settingsOf(a.state)
     const missed = known === null || announced === null ? [] : diff(account, known, announced, now, "resync")

@@ -1,13 +1,14 @@
 /**
- * A replica that does not hold an account's stream mirrors the holder's announcements. One it did
- * not hear (Redis away, its subscriber reconnecting) must not cost the replica's events stream the
- * change it told: the next announcement's settings, compared with what the replica knew, tell it.
+ * A replica that does not hold an account's stream mirrors the holder's announcements: every change
+ * reaches the replica's events stream once — also one told in an announcement it did not hear (Redis
+ * away, its subscriber reconnecting), found from the next announcement's settings, and none twice when
+ * an announcement's settings are ahead of its change (the holder's re-read).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { SymbolId } from "@marginctl/core/Domain"
+import { type MarginType, SymbolId } from "@marginctl/core/Domain"
 import type { SettingChange } from "@marginctl/gateway-api/Events"
 import { mirror } from "../src/AccountStreams.js"
 import * as Config from "../src/Config.js"
@@ -29,9 +30,11 @@ const config = Layer.effect(
 )
 const layer = LiveSettingsLayer.layer.pipe(Layer.provide(ReadCache.layer), Layer.provide(Layer.merge(config, Metrics.layer)))
 
+const BTCUSDT = SymbolId.make("BTCUSDT")
 const SOLUSDT = SymbolId.make("SOLUSDT")
 
-const announcement = (solusdt: "ISOLATED" | "CROSSED", change: SettingChange | null): Announcement => ({
+/** The holder's announcement: the account's settings (BTCUSDT's and SOLUSDT's margin types) and the change that led there. */
+const announcement = (btcusdt: MarginType, solusdt: MarginType, change: SettingChange | null): Announcement => ({
   instance: "replica-a",
   detail: "connected",
   change,
@@ -41,42 +44,58 @@ const announcement = (solusdt: "ISOLATED" | "CROSSED", change: SettingChange | n
     settings: {
       multiAssetsMargin: false,
       dualSidePosition: false,
-      symbols: [{ symbol: SymbolId.make("BTCUSDT"), marginType: "CROSSED" }, { symbol: SOLUSDT, marginType: solusdt }]
+      symbols: [{ symbol: BTCUSDT, marginType: btcusdt }, { symbol: SOLUSDT, marginType: solusdt }]
     }
   }
 })
 
+const marginType = (symbol: SymbolId, to: MarginType, time: number, via: SettingChange["via"], origin: SettingChange["origin"] = "external"): SettingChange =>
+  ({ _tag: "MarginType", account: "demo", symbol, marginType: to, origin, time, via })
+
 const asGateway = (c: SettingChange) => Effect.succeed({ ...c, origin: "gateway" as const })
+
+/** A LiveSettings that mirrored a first announcement, and the change frames of its events stream from then on. */
+const mirroring = Effect.gen(function*() {
+  const live = yield* LiveSettings
+  yield* mirror(live, announcement("CROSSED", "CROSSED", null), 1000, asGateway)
+  const frames: Array<Frame> = []
+  yield* Effect.forkScoped(Stream.runForEach(live.frames("demo"), (f) => Effect.sync(() => frames.push(f))))
+  // Subscribed once the first frame (the state) is there.
+  while (frames.length === 0) yield* Effect.yieldNow()
+  /** The changes told so far, once the events stream's fiber took what was published (at most 100 turns). */
+  const changes = (n: number) =>
+    Effect.gen(function*() {
+      const told = () => frames.flatMap((f) => (f._tag === "change" ? [f.change] : []))
+      for (let i = 0; i < 100 && told().length < n; i++) yield* Effect.yieldNow()
+      return told()
+    })
+  return { live, changes }
+})
 
 describe("a replica mirroring the holder's announcements", () => {
   it.effect("a change told in an announcement it did not hear reaches its events stream from the next one", () =>
     Effect.gen(function*() {
-      const live = yield* LiveSettings
-      yield* mirror(live, announcement("CROSSED", null), 1000, asGateway)
-      const frames: Array<Frame> = []
-      yield* Effect.forkScoped(Stream.runForEach(live.frames("demo"), (f) => Effect.sync(() => frames.push(f))))
-      /** Lets the events stream's fiber take the frames published so far (at most 100 turns). */
-      const received = (n: number) =>
-        Effect.gen(function*() {
-          for (let i = 0; i < 100 && frames.length < n; i++) yield* Effect.yieldNow()
-        })
-      yield* received(1)
-
-      // The announcement of the change was not heard; a heartbeat with the new settings is.
-      yield* mirror(live, announcement("ISOLATED", null), 2000, asGateway)
-      yield* received(2)
-      const changes = frames.filter((f) => f._tag === "change")
-      expect(changes).toEqual([{
-        _tag: "change",
-        change: { _tag: "MarginType", account: "demo", symbol: "SOLUSDT", marginType: "ISOLATED", origin: "gateway", time: 2000, via: "resync" }
-      }])
-      expect(live.settings("demo")?.symbols.find((s) => s.symbol === "SOLUSDT")?.marginType).toBe("ISOLATED")
+      const { changes, live } = yield* mirroring
+      // The announcement of SOLUSDT's change was not heard; a heartbeat with the new settings is.
+      yield* mirror(live, announcement("CROSSED", "ISOLATED", null), 2000, asGateway)
+      expect(yield* changes(1)).toEqual([marginType(SOLUSDT, "ISOLATED", 2000, "resync", "gateway")])
+      expect(live.settings("demo")?.symbols.find((s) => s.symbol === SOLUSDT)?.marginType).toBe("ISOLATED")
       expect(live.status("demo")).toMatchObject({ mode: "live", holder: "replica-a" })
+      // Heard: the announced change is told as the holder told it, nothing more.
+      const told = marginType(SOLUSDT, "CROSSED", 3000, "stream")
+      yield* mirror(live, announcement("CROSSED", "CROSSED", told), 3000, asGateway)
+      expect(yield* changes(3)).toEqual([marginType(SOLUSDT, "ISOLATED", 2000, "resync", "gateway"), told])
+    }).pipe(Effect.provide(layer), Effect.scoped))
 
-      // Heard: the announced change is told once, nothing more.
-      const told: SettingChange = { _tag: "MarginType", account: "demo", symbol: SOLUSDT, marginType: "CROSSED", origin: "external", time: 3000, via: "stream" }
-      yield* mirror(live, announcement("CROSSED", told), 3000, asGateway)
-      yield* received(3)
-      expect(frames.filter((f) => f._tag === "change").map((f) => f._tag === "change" && f.change)).toEqual([changes[0]!._tag === "change" && changes[0]!.change, told])
+  it.effect("announcements whose settings are ahead of their change (the holder's re-read) tell each change once", () =>
+    Effect.gen(function*() {
+      const { changes, live } = yield* mirroring
+      // The holder's re-read found two changes: it announces each with the settings after both.
+      const first = marginType(BTCUSDT, "ISOLATED", 2000, "resync")
+      const second = marginType(SOLUSDT, "ISOLATED", 2000, "resync")
+      yield* mirror(live, announcement("ISOLATED", "ISOLATED", first), 2000, asGateway)
+      yield* mirror(live, announcement("ISOLATED", "ISOLATED", second), 2000, asGateway)
+      yield* mirror(live, announcement("ISOLATED", "ISOLATED", null), 2500, asGateway)
+      expect(yield* changes(3)).toEqual([first, { ...second, origin: "gateway" }])
     }).pipe(Effect.provide(layer), Effect.scoped))
 })
