@@ -223,6 +223,28 @@ for (const c of of("crash")) {
   )
 }
 
+// Live truth --------------------------------------------------------------------------------------
+const streams = of("streams")
+if (streams.length > 0) {
+  out(
+    "",
+    "## Live truth under faults",
+    "",
+    "The gateway process keeps the account's settings current through the simulator server's user-data stream.",
+    "Each case makes a change during the fault and ends when the gateway serves exactly what the exchange holds",
+    "(`GET multi-assets` and `GET margin-types` against `GET /_sim/accounts/:name`) and the change is on its events",
+    "stream (`via`: pushed by the `stream`, or found by the `resync` after a reconnection). With Redis: two replicas,",
+    "`stream.leaseMs` 3000.",
+    "",
+    "| case | took | from | details |",
+    "|---|---:|---|---|"
+  )
+  for (const r of streams) {
+    const { section: _s, case: c, from, ms, pass, ...details } = r
+    out(`| ${ok(pass)} ${esc(c)} | ${ms} ms | ${esc(from)} | ${esc(Object.entries(details).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`).join("; "))} |`)
+  }
+}
+
 // Extension ---------------------------------------------------------------------------------------
 const ext = of("extension")
 if (ext.length > 0) {

@@ -28,16 +28,45 @@ import { type AccountRuntime, Accounts } from "./Accounts.js"
 import { storeBackoff } from "./audit/Unavailable.js"
 import { AuditStore } from "./AuditStore.js"
 import { GatewayConfig } from "./Config.js"
-import { LiveSettings, type Status } from "./LiveSettings.js"
+import { LiveSettings, type LiveSettingsShape, type Status } from "./LiveSettings.js"
 import { Metrics } from "./Metrics.js"
-import { auditOf, beforeOf, describe, diff, fromEvent, settingsOf, stateOf } from "./SettingChanges.js"
-import { StreamLease } from "./StreamLease.js"
+import { apply, auditOf, beforeOf, describe, diff, fromEvent, settingsOf, stateOf } from "./SettingChanges.js"
+import { type Announcement, StreamLease } from "./StreamLease.js"
 
 /** How far back an attempt of the gateway's own explains a change the stream shows (clock skew included). */
 export const OWN_CHANGE_WINDOW_MS = 60_000
 
 /** After the stream failed for good (a rejected key, a ban), the next attempt waits this long. */
 const RESTART_AFTER = "1 minute"
+
+/**
+ * A replica that does not hold the account's stream mirrors the holder's announcement: its change,
+ * unless what this replica knows has it already (an earlier announcement's settings told it), then
+ * whatever else the announced settings hold that this replica did not know — changes told in
+ * announcements it did not hear (Redis away, a reconnection of its subscriber), or not yet (the
+ * holder's re-read announces its final settings with the first change it found) — as a re-read finds
+ * them, then the state. Each change is told once. The holder has audited and counted them; `classify`
+ * tells the origin of those found here as far as this replica's audit store knows it.
+ */
+export const mirror = (
+  live: LiveSettingsShape,
+  a: Announcement,
+  now: number,
+  classify: (c: SettingChange) => Effect.Effect<SettingChange>
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const account = a.state.account
+    const before = live.settings(account)
+    const change = a.change
+    if (change !== null && (before === null || diff(account, before, apply(before, change), now, "resync").length > 0)) {
+      yield* live.change(account, change)
+    }
+    const known = live.settings(account)
+    const announced = settingsOf(a.state)
+    const missed = known === null || announced === null ? [] : diff(account, known, announced, now, "resync")
+    for (const c of missed) yield* live.change(account, yield* classify(c))
+    yield* live.replace(account, announced, { mode: a.state.mode, holder: a.instance, detail: a.detail })
+  })
 
 export const layer: Layer.Layer<
   never,
@@ -160,10 +189,10 @@ export const layer: Layer.Layer<
   const heard = new Map<string, number>()
   yield* Effect.forkScoped(Stream.runForEach(lease.announcements, (a) =>
     Effect.gen(function*() {
-      heard.set(a.state.account, yield* Clock.currentTimeMillis)
+      const now = yield* Clock.currentTimeMillis
+      heard.set(a.state.account, now)
       if (live.status(a.state.account).holder === instance) return
-      if (a.change !== null) yield* live.change(a.state.account, a.change)
-      yield* live.replace(a.state.account, settingsOf(a.state), { mode: a.state.mode, holder: a.instance, detail: a.detail })
+      yield* mirror(live, a, now, (c) => classify(a.state.account, c))
     })))
   yield* Effect.forkScoped(Effect.repeat(
     Effect.gen(function*() {

@@ -56,13 +56,25 @@ const stopper = (child: ChildProcess) => () =>
 
 export const hasRedis = () => which("redis-server") !== undefined
 
+/** A redis-server without persistence; `pause` stops it, `resume` starts it again (empty) on the same port. */
 export const startRedis = async () => {
   const bin = which("redis-server")
   if (bin === undefined) return undefined
   const port = await freePort()
-  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
-  await waitPort(port, child)
-  return { url: `redis://127.0.0.1:${port}`, stop: stopper(child) }
+  const launch = async () => {
+    const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+    await waitPort(port, child)
+    return stopper(child)
+  }
+  let stop = await launch()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pause: () => stop(),
+    resume: async () => {
+      stop = await launch()
+    },
+    stop: () => stop()
+  }
 }
 
 const PG_DIRS = fs.existsSync("/usr/lib/postgresql")
