@@ -1,11 +1,11 @@
 // `pnpm bench`: builds what the benchmarks need, bundles bench/src/*.ts with esbuild into bench/.out/,
 // runs every benchmark (each writes JSON: its markdown section and its summary rows), runs the other
 // apps' bench scripts when they exist (bench/cli-startup.mjs, bench/install-size.mjs, bench/gateway-load.mjs,
-// bench/gateway-freshness.mjs, bench/extension-bundle.mjs), and writes BENCHMARKS.md with the machine, date, command, one section
+// bench/gateway-freshness.mjs, bench/fleet-apply.mjs, bench/extension-bundle.mjs), and writes BENCHMARKS.md with the machine, date, command, one section
 // per benchmark and a summary table: each row as a ratio to the best peer, and a plain list of the
 // rows where marginctl is not better.
 //
-//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,install-size,profile-call,extension-bundle,gateway-load,gateway-freshness,simulator-throughput]
+//   pnpm bench [--quick] [--only client-cost,read-weight,bulk-margin-type,bundle-size,cli-startup,install-size,profile-call,extension-bundle,gateway-load,gateway-freshness,fleet-apply,simulator-throughput]
 //              [--full] [--no-build] [--output BENCHMARKS.md]
 //
 //   --quick     smaller runs (preliminary numbers; the file says so)
@@ -56,9 +56,9 @@ const command = process.env.npm_lifecycle_event === "bench"
 const run = (cmd, args, options = {}) => spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env, ...options })
 
 const needs = {
-  simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput", "profile-call", "gateway-freshness"].some(wanted),
+  simulator: ["client-cost", "read-weight", "bulk-margin-type", "simulator-throughput", "profile-call", "gateway-freshness", "fleet-apply"].some(wanted),
   gateway: ["read-weight", "gateway-load", "gateway-freshness"].some(wanted),
-  cli: wanted("cli-startup") || wanted("install-size"),
+  cli: wanted("cli-startup") || wanted("install-size") || wanted("fleet-apply"),
   extension: wanted("extension-bundle")
 }
 if (!flag("no-build")) {
@@ -295,6 +295,12 @@ if (wanted("gateway-freshness")) {
   sections.push(runExternal("gateway-freshness", "gateway-freshness.mjs", "Gateway freshness: a change made at the exchange, served", quick ? ["--changes", "30"] : [], () => {
     throw new Error("expected JSON")
   }, pending("gateway freshness")))
+}
+if (wanted("fleet-apply")) {
+  // Prints a BenchResult as JSON: no table parser needed.
+  sections.push(runExternal("fleet-apply", "fleet-apply.mjs", "Fleet apply: many accounts, one weight budget", quick ? ["--accounts", "3", "--symbols", "20"] : [], () => {
+    throw new Error("expected JSON")
+  }, pending("fleet apply")))
 }
 
 // ---------------------------------------------------------------------------------------------
