@@ -101,9 +101,11 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await popup.fill("#search", "")
     await expect(popup.getByTestId("account-select").inputValue()).resolves.not.toBe("")
     await screenshot(popup, "01-overview")
-    // accountConfig and symbolConfig (and the first clock sync): no orders, positions, balances or exchangeInfo.
+    // accountConfig and symbolConfig (and the first clock sync), then the live stream's key and its own
+    // read of the same settings: no orders, positions, balances or exchangeInfo.
+    await popup.locator("[data-testid=live-state][data-live=true]").waitFor({ timeout: 20_000 })
     const read = await requestsByPath(sim)
-    expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/symbolConfig"])
+    expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/listenKey", "/fapi/v1/symbolConfig"])
     expect((await sim.account("alice")).multiAssetsMargin).toBe(false)
   })
 
