@@ -18,7 +18,7 @@ import type { LiveMessage, OverviewChange } from "./Messages.js"
 import type { UserError } from "./UserErrors.js"
 
 /** The gateway ended the stream (a restart, a proxy's timeout): it is opened again. */
-class EventsEnded extends Data.TaggedError("EventsEnded")<{}> {}
+class EventsEnded extends Data.TaggedError("EventsEnded") {}
 
 const decodeState = Schema.decode(Schema.parseJson(SettingsState))
 const decodeChange = Schema.decode(Schema.parseJson(SettingChange))
