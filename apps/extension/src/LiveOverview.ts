@@ -1,7 +1,10 @@
 /**
  * What the popup shows, updated by the live port's messages (`LiveMessage`): a change replaces a
  * field or a symbol's row, the settings read again replace everything, and the status says whether
- * changes made elsewhere arrive. Pure: the popup keeps the result and renders it.
+ * changes made elsewhere arrive. Pure: the popup keeps the result and renders it. (The core's
+ * `UserDataEvent.apply` does this to its `AccountSettings` for Binance's three events; the popup's
+ * `Overview` has another shape, the gateway adds position mode, and the popup's bundle does not carry
+ * the core's event classes.)
  */
 import type { LiveMessage, Overview, OverviewChange } from "./Messages.js"
 

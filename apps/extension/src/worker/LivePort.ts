@@ -10,6 +10,8 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Backends } from "../Backends.js"
 import { LIVE_PORT, LiveMessage, LiveRequest } from "../Messages.js"
+import { plainly } from "../Plainly.js"
+import { internal } from "../UserErrors.js"
 
 const encodeLiveMessage = Schema.encodeSync(LiveMessage)
 const decodeLiveRequest = Schema.decodeUnknown(LiveRequest)
@@ -30,6 +32,7 @@ export const onConnect = (
   })
   const post = (message: LiveMessage) =>
     Effect.sync(() => {
+      if (!connected) return
       try {
         port.postMessage(encodeLiveMessage(message))
       } catch {
@@ -39,15 +42,15 @@ export const onConnect = (
   const onFirst = (raw: unknown) => {
     port.onMessage.removeListener(onFirst)
     const run = Effect.gen(function*() {
-      const { account } = yield* decodeLiveRequest(raw)
+      const { account } = yield* Effect.mapError(decodeLiveRequest(raw), () => internal("The request to follow the account could not be read."))
       const backend = yield* (yield* Backends).forAccount(account)
       yield* Stream.runForEach(backend.live, post)
-    }).pipe(
-      // A popup that cannot follow the account (locked vault, unknown account) is told it is not live.
-      Effect.catchAll(() => post({ _tag: "LiveStatus", live: false })),
-      Effect.catchAllDefect(() => post({ _tag: "LiveStatus", live: false }))
+    })
+    // A popup that cannot follow the account (locked vault, unknown account) is told it is not live, and why.
+    const told = plainly(run, internal("An unexpected error stopped following the account.")).pipe(
+      Effect.catchAll((error) => post({ _tag: "LiveStatus", live: false, reason: error.title }))
     )
-    fork(Effect.raceFirst(run, disconnected))
+    fork(Effect.raceFirst(told, disconnected))
   }
   port.onMessage.addListener(onFirst)
 }
