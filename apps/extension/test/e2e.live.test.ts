@@ -3,7 +3,8 @@
  * changed elsewhere (the simulator's control API, standing for Binance's app) shows within a second —
  * on a direct account through the user-data stream the worker holds (its listen key DELETEd a short
  * while after the popup closed, the view "not live" while the stream is down), and on a gateway account through the
- * gateway's account events. Each time from the change to the popup showing it is printed.
+ * gateway's account events (the position mode too, found by the gateway's poll). Each time from the
+ * change to the popup showing it is printed.
  */
 import * as Duration from "effect/Duration"
 import type { Locator, Page } from "playwright-core"
@@ -20,6 +21,8 @@ const TOKEN = "extension-e2e-live-token-0123456789"
 const ACCOUNT = { name: "dana", apiKey: API_KEY, secret: SECRET, balances: { USDT: 10000 }, marginTypes: { BNBUSDT: "ISOLATED" }, leverage: { BNBUSDT: 10 } }
 
 const LIMIT_MS = 1000
+/** The gateway's position-mode poll (its shortest): that change is found by a read, not pushed. */
+const POSITION_MODE_POLL_MS = 1000
 
 const live = (popup: Page, isLive: boolean) => popup.locator(`[data-testid=live-state][data-live="${isLive}"]`)
 
@@ -102,7 +105,13 @@ describe.skipIf(main === undefined && !process.env.CI).sequential("popup followi
 
   beforeAll(async () => {
     sim = await startSim({ accounts: [ACCOUNT] })
-    gateway = await startGateway({ main: main!, simUrl: sim.url, token: TOKEN, accounts: [{ name: ACCOUNT.name, apiKey: API_KEY, secret: SECRET }] })
+    gateway = await startGateway({
+      main: main!,
+      simUrl: sim.url,
+      token: TOKEN,
+      accounts: [{ name: ACCOUNT.name, apiKey: API_KEY, secret: SECRET }],
+      stream: { positionModePollMs: POSITION_MODE_POLL_MS }
+    })
     browser = await launch()
     const options = await browser.open("options.html")
     await setUpPassphrase(options)
@@ -119,6 +128,15 @@ describe.skipIf(main === undefined && !process.env.CI).sequential("popup followi
   it("shows Multi-Assets Mode, a margin type and a leverage changed elsewhere within a second", async () => {
     const popup = await browser.open("popup.html")
     await showsChanges(sim, popup, "gateway")
+    await popup.close()
+  })
+
+  it("shows the position mode changed elsewhere once the gateway's poll finds it (Binance sends no event for it)", async () => {
+    const popup = await browser.open("popup.html")
+    await popup.getByTestId("position-mode").filter({ hasText: "one-way" }).waitFor({ timeout: 20_000 })
+    await live(popup, true).waitFor({ timeout: 20_000 })
+    const ms = await timeToShow(sim, "gateway, hedge mode (polled)", { dualSidePosition: true }, popup.getByTestId("position-mode").filter({ hasText: "hedge" }))
+    expect(ms).toBeLessThan(POSITION_MODE_POLL_MS + LIMIT_MS)
     await popup.close()
   })
 })
