@@ -6,7 +6,7 @@
 import type { DesiredState, Plan, ProgressEvent } from "@marginctl/core/Planner"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import type { ApplyStarted, Overview } from "./Messages.js"
+import type { ApplyStarted, LiveMessage, Overview } from "./Messages.js"
 import type { UserError } from "./UserErrors.js"
 
 export interface BackendShape {
@@ -18,4 +18,10 @@ export interface BackendShape {
   readonly plan: (desired: DesiredState) => Effect.Effect<Plan, UserError>
   /** Runs a confirmed plan: `ApplyStarted` first, then core's progress events ending with `Done`. */
   readonly apply: (plan: Plan, desired: DesiredState) => Stream.Stream<ApplyStarted | ProgressEvent, UserError>
+  /**
+   * The account's setting changes as they happen, wherever they are made, for as long as it is
+   * consumed: the settings (`LiveState`) after every connection, then each change (`LiveChange`), and
+   * `LiveStatus` when the connection is lost. It does not fail: a failure is its last `LiveStatus`.
+   */
+  readonly live: Stream.Stream<LiveMessage>
 }

@@ -1,7 +1,8 @@
 /**
  * The backend of each account, built on first use and kept while the worker lives: a direct
  * account's client keeps its measured clock offset and cached exchangeInfo between popup openings,
- * and every backend a short-lived memo of its overview (`OverviewMemo`). Rebuilt when the account's
+ * and every backend a short-lived memo of its overview (`OverviewMemo`) and one live stream shared by
+ * the popups showing the account (`LiveShare`). Rebuilt when the account's
  * stored record changes; dropped when the vault is locked. Every direct account on the same Binance
  * host spends from one weight budget (the limit is per IP).
  */
@@ -14,6 +15,7 @@ import type { BackendShape } from "./Backend.js"
 import * as DirectBackend from "./DirectBackend.js"
 import * as GatewayBackend from "./GatewayBackend.js"
 import { hostOf } from "./Hosts.js"
+import * as LiveShare from "./LiveShare.js"
 import * as OverviewMemo from "./OverviewMemo.js"
 import { fromAccounts, fromVault, type UserError } from "./UserErrors.js"
 import { Vault, VaultLocked, VaultMissing } from "./Vault.js"
@@ -50,7 +52,8 @@ export class Backends extends Effect.Service<Backends>()("@marginctl/extension/B
       })
 
     const build = (account: Account, scope: Scope.Scope): Effect.Effect<BackendShape, UserError> =>
-      Effect.flatMap(buildBackend(account, scope), OverviewMemo.memoized)
+      Effect.flatMap(buildBackend(account, scope), (backend) =>
+        Effect.flatMap(OverviewMemo.memoized(backend), (memoized) => LiveShare.shared(memoized).pipe(Scope.extend(scope))))
 
     const buildBackend = (account: Account, scope: Scope.Scope): Effect.Effect<BackendShape, UserError> =>
       account._tag === "direct"

@@ -2,7 +2,8 @@
  * The gateway backend: the team's marginctl gateway holds the keys; the extension holds only a bearer
  * token. The client is derived from the gateway's HttpApi contract (`@marginctl/gateway-api`) over
  * `fetch`; its typed errors are worded by `GatewayErrors`. An apply is a gateway job, followed through
- * the job's event stream (`GatewayJobEvents`) until its `Done` event.
+ * the job's event stream (`GatewayJobEvents`) until its `Done` event; the account's setting changes
+ * come from its events stream (`GatewayAccountEvents`).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
@@ -16,6 +17,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type { GatewayAccount } from "./Accounts.js"
 import type { BackendShape } from "./Backend.js"
+import * as GatewayAccountEvents from "./GatewayAccountEvents.js"
 import { worded } from "./GatewayErrors.js"
 import * as GatewayJobEvents from "./GatewayJobEvents.js"
 import { hostOf } from "./Hosts.js"
@@ -56,6 +58,7 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
       getMode: Effect.map(plain(client.multiAssets.get({ path })), (s) => s.multiAssetsMargin),
       overview,
       plan: (desired) => Effect.map(plain(client.jobs.plan({ path, payload: { desired } })), (r) => r.plan),
-      apply
+      apply,
+      live: GatewayAccountEvents.follow(http, account.gatewayAccount, plain)
     } satisfies BackendShape
   }).pipe(Effect.provide(FetchHttpClient.layer))

@@ -2,27 +2,22 @@
  * A gateway job's progress as it happens, from the job's Server-Sent Events stream
  * (`GET /v1/jobs/:id/events`, the `events` link of the created job): one `JobEvent` per `data:` line,
  * replayed from the start, ending after `Done`, or with an `Interrupted` event for a job the gateway
- * stopped. The contract's client reads a text body whole, so the stream is read here with the same
- * HttpClient (base URL and bearer token) and parsed by `@effect/experimental`'s SSE parser.
+ * stopped. Read by `GatewaySse` (the same HttpClient: base URL and bearer token).
  *
  * A stream cut before `Done` is opened again, a second apart (the replay's events already seen are
  * skipped), until 4 reconnections in a row bring nothing new: then the job counts as lost.
  */
-import * as Sse from "@effect/experimental/Sse"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { ProgressEvent } from "@marginctl/core/Planner"
-import { AccountErrors, Unauthenticated } from "@marginctl/gateway-api/Errors"
 import { JobEvent } from "@marginctl/gateway-api/Jobs"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { type GatewayFailure, JobInterrupted, JobProgressLost } from "./GatewayErrors.js"
+import * as GatewaySse from "./GatewaySse.js"
 
 const decodeJobEvent = Schema.decode(Schema.parseJson(JobEvent))
-/** What the events endpoint answers instead of a stream (its status says which). */
-const decodeRefusal = HttpClientResponse.schemaBodyJson(Schema.Union(Unauthenticated, ...AccountErrors))
 
 /** Reconnections in a row that brought no new event before the job counts as lost (1 s apart). */
 const RECONNECTS = 4
@@ -40,13 +35,7 @@ export const follow = (client: HttpClient.HttpClient, jobId: string, link: strin
     // Counted here rather than by the schedule: `Stream.retry` resets its schedule whenever the
     // replay passes an element, and a replay of events already seen is no progress.
     let idle = 0
-    const response = Effect.flatMap(
-      client.get(link, { headers: { accept: "text/event-stream" } }),
-      (r) => (r.status >= 200 && r.status < 300 ? Effect.succeed(r) : Effect.flatMap(decodeRefusal(r), Effect.fail))
-    )
-    const once = HttpClientResponse.stream(response).pipe(
-      Stream.decodeText(),
-      Stream.pipeThroughChannel(Sse.makeChannel()),
+    const once = GatewaySse.events(client, link).pipe(
       // `flatMap`, not `mapEffect`: `Stream.mapEffect` brings its keyed variant (2 KB) into the bundle.
       Stream.flatMap((e) =>
         Stream.fromEffect<JobEvent, GatewayFailure, never>(

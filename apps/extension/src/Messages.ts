@@ -2,7 +2,8 @@
  * What the pages and the service worker say to each other, typed with Schema and decoded on receipt
  * on both sides. A request is a tagged struct sent with `chrome.runtime.sendMessage` and answered with
  * `{ _tag: "Ok", value }` or `{ _tag: "Err", error }`; an apply streams its progress over a
- * `chrome.runtime.connect` port named "apply".
+ * `chrome.runtime.connect` port named "apply", and the account's setting changes made elsewhere
+ * come over a port named "live" while the popup is open.
  *
  * Plain structs only (no Schema classes): this module is in the popup's bundle, which has a budget.
  * Nothing here ever carries a secret back to a page; the passphrase goes one way, page → worker.
@@ -143,3 +144,32 @@ export type ApplyFailed = typeof ApplyFailed.Type
 /** What the worker posts while applying: `ApplyStarted`, progress events (`StepFailed` before a failed step's `StepFinished`), then `Done` or `ApplyFailed`. */
 export const ApplyMessage = Schema.Union(ApplyStarted, ProgressEvent, StepFailed, ApplyFailed)
 export type ApplyMessage = typeof ApplyMessage.Type
+
+// ---------------------------------------------------------------------------------------------
+// Live (port "live")
+
+export const LIVE_PORT = "live"
+
+/** The account whose setting changes the popup follows while it is open (first and only message on the port). */
+export const LiveRequest = Schema.Struct({ account })
+export type LiveRequest = typeof LiveRequest.Type
+
+/** One setting of the account changed (wherever it was changed: this popup, another device, a bot). */
+export const OverviewChange = Schema.Union(
+  Schema.TaggedStruct("MultiAssets", { multiAssets: Schema.Boolean }),
+  Schema.TaggedStruct("MarginType", { symbol: Schema.String, marginType: MarginType }),
+  Schema.TaggedStruct("Leverage", { symbol: Schema.String, leverage: Schema.Number }),
+  Schema.TaggedStruct("PositionMode", { hedgeMode: Schema.Boolean })
+)
+export type OverviewChange = typeof OverviewChange.Type
+
+/** The settings read again (after every connection): they replace what the popup shows. */
+export const LiveState = Schema.TaggedStruct("LiveState", { overview: Overview, live: Schema.Boolean })
+/** A change to apply to what the popup shows. */
+export const LiveChange = Schema.TaggedStruct("LiveChange", { change: OverviewChange })
+/** Whether changes made elsewhere arrive now (`reason` says why not). */
+export const LiveStatus = Schema.TaggedStruct("LiveStatus", { live: Schema.Boolean, reason: Schema.optional(Schema.String) })
+
+/** What the worker posts on the live port. */
+export const LiveMessage = Schema.Union(LiveState, LiveChange, LiveStatus)
+export type LiveMessage = typeof LiveMessage.Type

@@ -4,7 +4,8 @@
  * backend) keeps a read for `OVERVIEW_TTL` and a failure not at all, so "Try again" reads again;
  * concurrent opens share one read. An apply forgets it when it is done, so the read that follows
  * shows what is true now. (A read already in flight when an apply ends, from another popup, may still be
- * kept: it is at most `OVERVIEW_TTL` old.)
+ * kept: it is at most `OVERVIEW_TTL` old.) A change pushed on the live stream, or the settings read
+ * again there, forget it too.
  */
 import * as Cache from "effect/Cache"
 import * as Duration from "effect/Duration"
@@ -17,7 +18,7 @@ export const OVERVIEW_TTL = Duration.seconds(5)
 
 const KEY = "overview"
 
-/** `backend` with its overview memoized for `OVERVIEW_TTL`, and forgotten after every apply. */
+/** `backend` with its overview memoized for `OVERVIEW_TTL`, and forgotten after every apply and live change. */
 export const memoized = (backend: BackendShape): Effect.Effect<BackendShape> =>
   Effect.map(
     Cache.makeWith({
@@ -33,6 +34,7 @@ export const memoized = (backend: BackendShape): Effect.Effect<BackendShape> =>
         backend.apply(plan, desired).pipe(
           Stream.tap((message) => message._tag === "Done" ? cache.invalidate(KEY) : Effect.void),
           Stream.ensuring(cache.invalidate(KEY))
-        )
+        ),
+      live: Stream.tap(backend.live, (message) => message._tag === "LiveStatus" ? Effect.void : cache.invalidate(KEY))
     })
   )

@@ -1,7 +1,8 @@
 /**
  * The pages' side of the messages to the service worker: a request is Schema-encoded, sent with
  * `chrome.runtime.sendMessage`, and its answer decoded with the request's answer schema; an apply
- * streams decoded `ApplyMessage`s from a port. Transport and decoding problems become a UserErrorData.
+ * streams decoded `ApplyMessage`s from a port, and so does following an account (`LiveMessage`s).
+ * Transport and decoding problems become a UserErrorData.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -12,6 +13,9 @@ import {
   APPLY_PORT,
   ApplyMessage,
   ApplyRequest,
+  LIVE_PORT,
+  LiveMessage,
+  LiveRequest,
   Request,
   type RequestTag,
   Success,
@@ -37,6 +41,11 @@ export interface WorkerClientShape {
   readonly request: <R extends Request>(request: R) => Effect.Effect<Success<R["_tag"]>, UserErrorData>
   /** Sends an apply and calls `onMessage` for each message until `Done` or `ApplyFailed`. */
   readonly apply: (input: ApplyRequest, onMessage: (message: ApplyMessage) => void) => Effect.Effect<void, UserErrorData>
+  /**
+   * Follows the account's setting changes: calls `onMessage` for each until interrupted (the port is
+   * then closed and the worker stops following), or fails when the worker goes away.
+   */
+  readonly live: (input: LiveRequest, onMessage: (message: LiveMessage) => void) => Effect.Effect<never, UserErrorData>
 }
 
 export class WorkerClient extends Context.Tag("@marginctl/extension/WorkerClient")<WorkerClient, WorkerClientShape>() {}
@@ -53,6 +62,16 @@ const decodeAnswer = (tag: RequestTag) => {
 }
 const decodeApplyMessage = Schema.decodeUnknownEither(ApplyMessage)
 const encodeApplyRequest = Schema.encode(ApplyRequest)
+const decodeLiveMessage = Schema.decodeUnknownEither(LiveMessage)
+const encodeLiveRequest = Schema.encode(LiveRequest)
+
+const disconnect = (port: chrome.runtime.Port) => {
+  try {
+    port.disconnect()
+  } catch {
+    // already disconnected
+  }
+}
 
 export const make = (runtime: typeof chrome.runtime): WorkerClientShape => ({
   request: <R extends Request>(request: R) =>
@@ -73,11 +92,7 @@ export const make = (runtime: typeof chrome.runtime): WorkerClientShape => ({
         const finish = (result: Effect.Effect<void, UserErrorData>) => {
           if (finished) return
           finished = true
-          try {
-            port.disconnect()
-          } catch {
-            // already disconnected
-          }
+          disconnect(port)
           resume(result)
         }
         port.onMessage.addListener((raw: unknown) => {
@@ -90,6 +105,23 @@ export const make = (runtime: typeof chrome.runtime): WorkerClientShape => ({
         port.onDisconnect.addListener(() => finish(Effect.fail(unreachable)))
         port.postMessage(encoded)
         return Effect.sync(() => finish(Effect.void))
+      })),
+  live: (input, onMessage) =>
+    Effect.flatMap(Effect.mapError(encodeLiveRequest(input), () => garbled), (encoded) =>
+      Effect.async<never, UserErrorData>((resume) => {
+        const port = runtime.connect({ name: LIVE_PORT })
+        const stop = (error: UserErrorData) => {
+          disconnect(port)
+          resume(Effect.fail(error))
+        }
+        port.onMessage.addListener((raw: unknown) => {
+          const message = decodeLiveMessage(raw)
+          if (message._tag === "Left") return stop(garbled)
+          onMessage(message.right)
+        })
+        port.onDisconnect.addListener(() => stop(unreachable))
+        port.postMessage(encoded)
+        return Effect.sync(() => disconnect(port))
       }))
 })
 

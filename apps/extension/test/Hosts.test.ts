@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import { streamUrl } from "@marginctl/core/UserDataStream"
+import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
@@ -17,7 +19,7 @@ const matches = (pattern: string, url: URL): boolean => {
   return `${m[1]}:` === url.protocol && (m[2] === "*" || m[2] === url.hostname)
 }
 
-/** The CSP's connect-src sources: `https:`, `http://host:*` and 'self'. */
+/** The CSP's connect-src sources: `https:`, `wss:`, `http://host:*`, `ws://host:*` and 'self'. */
 const connectSrc = manifest.content_security_policy.extension_pages
   .split(";").map((d) => d.trim().split(/\s+/)).find((d) => d[0] === "connect-src")!.slice(1)
 const connectAllowed = (url: URL): boolean =>
@@ -34,7 +36,7 @@ const urls = FastCheck.record({
 }).map(({ host, path, port, scheme }) => `${scheme}://${host}${port === undefined ? "" : `:${port}`}${path}`)
 
 describe("Hosts", () => {
-  it("an origin counted as granted is covered by the manifest's host_permissions and its CSP", () => {
+  it("an origin counted as granted is covered by the manifest's host_permissions and its CSP, and so is its user-data stream", () => {
     FastCheck.assert(FastCheck.property(urls, (raw) => {
       const check = checkUrl(raw)
       if (check._tag === "Invalid") return
@@ -46,6 +48,9 @@ describe("Hosts", () => {
         assert.isTrue(manifest.optional_host_permissions.some((p) => matches(p, url)), `${raw} cannot be requested`)
       }
       assert.isTrue(connectAllowed(url), `${raw} is blocked by connect-src`)
+      // The account's user-data stream (the popup's live view), derived from the REST URL by the core.
+      const stream = new URL(Effect.runSync(streamUrl(check.url, {}))("listenKey"))
+      assert.isTrue(connectAllowed(stream), `${stream.origin}, the stream of ${raw}, is blocked by connect-src`)
     }), { numRuns: 500 })
   })
 

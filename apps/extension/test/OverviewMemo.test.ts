@@ -1,7 +1,7 @@
 /**
  * The worker's memo of an account's overview, over a backend that counts its reads and can be made
  * to fail, with the TestClock: a read is kept for OVERVIEW_TTL, a failure is not kept, concurrent
- * reads share one, and an apply forgets it.
+ * reads share one, and an apply or a pushed change forgets it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { Plan } from "@marginctl/core/Planner"
@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import type { BackendShape } from "../src/Backend.js"
-import type { Overview } from "../src/Messages.js"
+import type { LiveMessage, Overview } from "../src/Messages.js"
 import { memoized, OVERVIEW_TTL } from "../src/OverviewMemo.js"
 import { internal } from "../src/UserErrors.js"
 
@@ -36,7 +36,11 @@ const counting = () => {
         : Effect.succeed<Overview>({ multiAssets: false, hedgeMode: false, symbols: [], readWeight: state.reads * 10 })
     }),
     plan: () => Effect.succeed(plan),
-    apply: () => Stream.succeed({ _tag: "Done", summary: { changed: 0, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true } })
+    apply: () => Stream.succeed({ _tag: "Done", summary: { changed: 0, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true } }),
+    live: Stream.make<Array<LiveMessage>>(
+      { _tag: "LiveStatus", live: false },
+      { _tag: "LiveChange", change: { _tag: "MultiAssets", multiAssets: true } }
+    )
   }
   return { state, backend }
 }
@@ -73,6 +77,19 @@ describe("OverviewMemo", () => {
       yield* memo.overview
       const events = yield* Stream.runCollect(memo.apply(plan, { multiAssets: false }))
       assert.strictEqual(events.length, 1)
+      yield* memo.overview
+      assert.strictEqual(state.reads, 2)
+    }))
+
+  it.effect("keeps the read through a status on the live stream, and forgets it when a change is pushed", () =>
+    Effect.gen(function*() {
+      const { backend, state } = counting()
+      const memo = yield* memoized(backend)
+      yield* memo.overview
+      yield* Stream.runDrain(Stream.take(memo.live, 1))
+      yield* memo.overview
+      assert.strictEqual(state.reads, 1)
+      yield* Stream.runDrain(memo.live)
       yield* memo.overview
       assert.strictEqual(state.reads, 2)
     }))

@@ -5,7 +5,6 @@
  * "already set", a wrong passphrase and an unreachable URL. After each step the simulator's state is
  * checked through its control API. Screenshots of each popup state go to test-results/screenshots/.
  */
-import * as Duration from "effect/Duration"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Browser, launch, screenshot } from "./support/browser.js"
@@ -20,7 +19,6 @@ import {
   setUpPassphrase,
   switchMarginType
 } from "./support/flows.js"
-import { OVERVIEW_TTL } from "../src/OverviewMemo.js"
 import { marginTypeOf, requestsByPath, type Sim, startSim } from "./support/sim.js"
 
 const API_KEY = "e2eAliceApiKey0123456789"
@@ -103,9 +101,11 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await popup.fill("#search", "")
     await expect(popup.getByTestId("account-select").inputValue()).resolves.not.toBe("")
     await screenshot(popup, "01-overview")
-    // accountConfig and symbolConfig (and the first clock sync): no orders, positions, balances or exchangeInfo.
+    // accountConfig and symbolConfig (and the first clock sync), then the live stream's key and its own
+    // read of the same settings: no orders, positions, balances or exchangeInfo.
+    await popup.locator("[data-testid=live-state][data-live=true]").waitFor({ timeout: 20_000 })
     const read = await requestsByPath(sim)
-    expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/symbolConfig"])
+    expect(Object.keys(read).filter((p) => p !== "/fapi/v1/time").sort()).toEqual(["/fapi/v1/accountConfig", "/fapi/v1/listenKey", "/fapi/v1/symbolConfig"])
     expect((await sim.account("alice")).multiAssetsMargin).toBe(false)
   })
 
@@ -205,8 +205,8 @@ describe.sequential("popup against the simulator (direct backend)", () => {
     await closePanel(popup)
     await popup.getByTestId("multi-assets-state").filter({ hasText: "on" }).waitFor()
     await sim.control("PUT", "accounts/alice/settings", { multiAssetsMargin: false })
-    // Changed behind the extension's back: the worker's memo may show the old mode until it expires.
-    await new Promise((r) => setTimeout(r, Duration.toMillis(OVERVIEW_TTL)))
+    // Changed behind the extension's back: the open popup shows it (the live stream).
+    await popup.getByTestId("multi-assets-state").filter({ hasText: /^off$/ }).waitFor({ timeout: 5_000 })
   })
 
   it("asks for the passphrase after a lock, and says plainly when it is wrong", async () => {

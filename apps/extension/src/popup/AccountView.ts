@@ -1,7 +1,7 @@
 /**
  * The popup's page: the account picker, the passphrase form, Multi-Assets Mode and the position mode,
  * the isolated symbols (or those matching the search) with their leverage and a switch each, the last
- * error, and the panel. Orders and positions are not read to show the account (only a plan reads
+ * error, the panel, and whether changes made elsewhere show as they happen ("live"). Orders and positions are not read to show the account (only a plan reads
  * them, and its blockers name them).
  */
 import type { SymbolId } from "@marginctl/core/Domain"
@@ -108,6 +108,12 @@ export const makeView = (actions: ViewActions) => {
     const hedge = state.overview?.hedgeMode ?? null
     el.positionMode.textContent = hedge === null ? "" : `Position mode: ${hedge ? "hedge" : "one-way"}`
     show(el.positionMode, hedge !== null)
+    const live = state.live && state.overview !== null
+    el.live.dataset.live = String(live)
+    el.live.textContent = live ? "live" : "not live"
+    el.live.title = live
+      ? "Changes made elsewhere show here as they happen."
+      : state.liveReason ?? "Changes made elsewhere show when the popup is opened again."
     renderRows()
     renderPanel(actions)
   }

@@ -30,6 +30,9 @@ export interface State {
   vault: VaultStatus
   /** The account's settings (mode, position mode, margin types, leverage): a pushed change replaces a field or a row. */
   overview: Overview | null
+  /** Changes made elsewhere show as they happen (the live port says so); `liveReason` says why not. */
+  live: boolean
+  liveReason: string | undefined
   /** The last read of the account failed (the error says why; a retry button is shown). */
   readFailed: boolean
   panel: Panel | null
@@ -44,6 +47,8 @@ export const state: State = {
   selected: null,
   vault: "locked",
   overview: null,
+  live: false,
+  liveReason: undefined,
   readFailed: false,
   panel: null,
   error: null,
@@ -62,6 +67,7 @@ export const el = {
   passphrase: byId<HTMLInputElement>("passphrase"),
   panel: byId("panel"),
   view: byId("account-view"),
+  live: byId("live-state"),
   maState: byId("ma-state"),
   maToggle: byId<HTMLButtonElement>("ma-toggle"),
   positionMode: byId("position-mode"),

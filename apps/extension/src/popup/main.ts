@@ -7,9 +7,11 @@ import type { DesiredState } from "@marginctl/core/Planner"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import type { ApplyMessage } from "../Messages.js"
+import { update } from "../LiveOverview.js"
+import type { ApplyMessage, LiveMessage } from "../Messages.js"
 import { plainly } from "../Plainly.js"
 import { make as makeWorkerClient, WorkerClient } from "../WorkerClient.js"
 import { makeView } from "./AccountView.js"
@@ -21,6 +23,7 @@ import { type Applying, el, type Panel, state, type UserError } from "./PopupSta
  */
 const runtime = Runtime.provideService(Runtime.defaultRuntime, WorkerClient, makeWorkerClient(chrome.runtime))
 const runPromiseExit = Runtime.runPromiseExit(runtime)
+const runFork = Runtime.runFork(runtime)
 
 const internal: UserError = { _tag: "UserError", kind: "internal", title: "Something went wrong in the popup", detail: "Close and reopen it." }
 
@@ -44,10 +47,44 @@ const fail = (error: UserError) => {
   render()
 }
 
+/** Following the shown account's changes (the live port), while this popup shows it. */
+let following: Fiber.RuntimeFiber<never, UserError> | null = null
+
+const stopFollowing = () => {
+  if (following !== null) void Runtime.runPromise(runtime)(Fiber.interrupt(following))
+  following = null
+  state.live = false
+  state.liveReason = undefined
+}
+
+/** Applies the worker's live messages to what is shown; follows again a second after the worker went away. */
+const follow = (account: string, generation: number): void => {
+  const onMessage = (message: LiveMessage) => {
+    if (generation !== state.generation) return
+    const view = update({ overview: state.overview, live: state.live }, message)
+    state.overview = view.overview
+    state.live = view.live
+    state.liveReason = view.reason
+    render()
+  }
+  const fiber = runFork(Effect.flatMap(WorkerClient, (c) => c.live({ account }, onMessage)))
+  following = fiber
+  fiber.addObserver(() => {
+    if (following !== fiber) return
+    following = null
+    state.live = false
+    render()
+    setTimeout(() => {
+      if (generation === state.generation && following === null) follow(account, generation)
+    }, 1000)
+  })
+}
+
 const loadAccount = async (): Promise<void> => {
   const account = state.selected
   if (account === null || state.vault !== "unlocked") return
   const generation = ++state.generation
+  stopFollowing()
   state.overview = null
   state.readFailed = false
   state.error = null
@@ -60,6 +97,8 @@ const loadAccount = async (): Promise<void> => {
   if (Exit.isSuccess(overview)) {
     state.overview = overview.value
     render()
+    // After the read: the settings the live port sends on connecting are newer than a memoized read.
+    follow(account, generation)
   } else {
     state.readFailed = true
     const failure = Cause.failureOption(overview.cause)
