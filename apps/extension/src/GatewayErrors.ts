@@ -16,6 +16,7 @@ import type {
   NotFound,
   OutcomeUnknown,
   PayloadTooLarge,
+  PolicyViolation,
   RateLimited,
   StoreUnavailable,
   Unauthenticated,
@@ -43,6 +44,7 @@ export type GatewayFailure =
   | BlockedByRule
   | RateLimited
   | PayloadTooLarge
+  | PolicyViolation
   | UpstreamError
   | OutcomeUnknown
   | StoreUnavailable
@@ -95,6 +97,13 @@ export const worded = (host: string, account: string) => <A>(effect: Effect.Effe
       const detail = { reason: e.reason, symbol: e.symbol }
       return fail(explain(e.code === null ? { _tag: "AccountRejected", ...detail, msg: e.message } : Explain.ofCode(e.code, detail)))
     },
+    PolicyViolation: (e) =>
+      fail({
+        kind: "blocked",
+        title: "The account's policy does not allow this change",
+        detail: e.message,
+        fix: `Ask the gateway's operator about the account's ${e.rule} rule, or choose a setting it allows.`
+      }),
     RateLimited: (e) =>
       fail(explain({
         _tag: e.source === "banned" ? "IpBanned" : "RateLimited",
