@@ -3,17 +3,22 @@
  * first one connects, stopped `LIVE_GRACE` after the last one closed (a direct account's listen key is
  * then DELETEd). A popup that connects while it runs gets the settings as they are now at once. While
  * it is live, the overview is answered from it (nothing is read, as on a gateway whose stream is
- * connected); otherwise from the backend (and its memo).
+ * connected); when it is not running, it is started and its first state (its read on connecting)
+ * answers; while it runs without being live (reconnecting), from the backend (and its memo).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { BackendShape } from "./Backend.js"
 import { type LiveView, update } from "./LiveOverview.js"
 import type { LiveMessage } from "./Messages.js"
+
+/** How long an overview waits for a starting stream's first state before reading on its own. */
+const STREAM_STATE_WAIT = Duration.seconds(5)
 
 /** How long the stream runs on after the last popup closed: a re-open within it costs no read. */
 export const LIVE_GRACE = Duration.seconds(15)
@@ -85,10 +90,30 @@ export const shared = (backend: BackendShape): Effect.Effect<BackendShape, never
       return Stream.concat(Stream.fromIterable(now), Stream.fromQueue(subscription))
     }))
 
+    /**
+     * Not live yet: the stream is started and its first state taken — the read it makes when it
+     * connects (a direct account: the listen key, weight 1, and the settings, 10) — instead of reading
+     * here and again when it connects. A stream that does not come up (a refused key, no network)
+     * leaves the answer to the backend's own read, which says why.
+     */
+    const fromStream = Effect.scoped(Effect.gen(function*() {
+      const subscription = yield* PubSub.subscribe(hub)
+      yield* Effect.acquireRelease(acquire, () => release)
+      const first = yield* Stream.fromQueue(subscription).pipe(
+        Stream.takeUntil((m) => m._tag === "LiveState" || (m._tag === "LiveStatus" && m.reason !== undefined)),
+        Stream.runLast
+      )
+      return Option.isSome(first) && first.value._tag === "LiveState" ? first.value.overview : yield* Effect.fail("no state")
+    })).pipe(Effect.timeout(STREAM_STATE_WAIT))
+
     return {
       ...backend,
       overview: Effect.suspend(() =>
-        view.live && view.overview !== null ? Effect.succeed({ ...view.overview, readWeight: 0 }) : backend.overview
+        view.live && view.overview !== null
+          ? Effect.succeed({ ...view.overview, readWeight: 0 })
+          : upstream === null
+          ? Effect.catchAll(fromStream, () => backend.overview)
+          : backend.overview
       ),
       live
     } satisfies BackendShape

@@ -66,20 +66,33 @@ describe("LiveShare", () => {
       assert.deepStrictEqual(first.received.at(-1), second.received.at(-1))
     }))
 
-  it.scoped("answers the overview from the stream while it is live, and from the backend otherwise", () =>
+  it.scoped("answers the first overview from the stream it starts, then from the stream while it is live, and from the backend otherwise", () =>
     Effect.gen(function*() {
       const { backend, counts, feed } = yield* fake
       const live = yield* shared(backend)
-      assert.deepStrictEqual(yield* live.overview, read)
-      yield* follow(live)
-      yield* Queue.offer(feed, { _tag: "LiveState", overview: pushed, live: true })
+      const first = yield* Effect.fork(live.overview)
       yield* settle
+      assert.strictEqual(counts.starts, 1)
+      yield* Queue.offer(feed, { _tag: "LiveState", overview: pushed, live: true })
+      assert.deepStrictEqual(yield* Fiber.join(first), pushed)
+      assert.strictEqual(counts.reads, 0)
+      yield* follow(live)
       assert.deepStrictEqual(yield* live.overview, { ...pushed, readWeight: 0 })
-      assert.strictEqual(counts.reads, 1)
       yield* Queue.offer(feed, { _tag: "LiveStatus", live: false })
       yield* settle
       assert.deepStrictEqual(yield* live.overview, read)
-      assert.strictEqual(counts.reads, 2)
+      assert.strictEqual(counts.reads, 1)
+    }))
+
+  it.scoped("reads from the backend when the stream it starts fails before its first state", () =>
+    Effect.gen(function*() {
+      const { backend, counts, feed } = yield* fake
+      const live = yield* shared(backend)
+      const first = yield* Effect.fork(live.overview)
+      yield* settle
+      yield* Queue.offer(feed, { _tag: "LiveStatus", live: false, reason: "the key was refused" })
+      assert.deepStrictEqual(yield* Fiber.join(first), read)
+      assert.strictEqual(counts.reads, 1)
     }))
 
   it.scoped("stops the stream LIVE_GRACE after the last popup left, unless one comes back before", () =>
