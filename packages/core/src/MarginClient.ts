@@ -17,7 +17,8 @@ import {
   UnknownSymbol
 } from "./Errors.js"
 import { changed, type SetResult, unchanged } from "./Outcome.js"
-import type { ExchangeInfo, SymbolLeverageBrackets } from "./Responses.js"
+import { maxLeverages, type SnapshotOptions, type SymbolMaxLeverage, withMaxLeverage } from "./LeverageBrackets.js"
+import type { ExchangeInfo } from "./Responses.js"
 import type { AccountSettings, AccountSnapshot, SymbolState } from "./Snapshot.js"
 
 /**
@@ -42,30 +43,6 @@ export const readSettings = (http: BinanceHttp): Effect.Effect<AccountSettings, 
 export interface SymbolMarginType {
   readonly symbol: SymbolId
   readonly marginType: MarginType
-}
-
-export interface SymbolMaxLeverage {
-  readonly symbol: SymbolId
-  /** The first bracket's initialLeverage: the highest leverage the symbol allows. */
-  readonly maxLeverage: number
-}
-
-export interface SnapshotOptions {
-  /** Also read the leverage brackets (weight 1) and fill each symbol's `maxLeverage`. */
-  readonly leverageBrackets?: boolean | undefined
-}
-
-/** The snapshot with each symbol's maximum leverage from the brackets (and their read weight, 1, added). */
-export const withMaxLeverage = (
-  snapshot: AccountSnapshot,
-  brackets: ReadonlyArray<SymbolMaxLeverage>
-): AccountSnapshot => {
-  const max = new Map(brackets.map((b) => [b.symbol as string, b.maxLeverage]))
-  return {
-    ...snapshot,
-    symbols: snapshot.symbols.map((s) => (max.has(s.symbol) ? { ...s, maxLeverage: max.get(s.symbol)! } : s)),
-    readWeight: snapshot.readWeight + Catalog.leverageBrackets.weight({})
-  }
 }
 
 /** Where the Multi-Assets flag is read from: accountConfig (weight 5, default) or the seeds' GET (weight 30). */
@@ -220,13 +197,7 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
       Catalog.leverageBrackets,
       {}
     ).pipe(
-      Effect.map((answer) => {
-        const list: ReadonlyArray<SymbolLeverageBrackets> = "symbol" in answer ? [answer] : answer
-        return list.map((s): SymbolMaxLeverage => ({
-          symbol: s.symbol as SymbolId,
-          maxLeverage: Math.max(0, ...s.brackets.map((b) => b.initialLeverage))
-        }))
-      }),
+      Effect.map(maxLeverages),
       Effect.withSpan("MarginClient.getLeverageBrackets", { captureStackTrace: false })
     )
 
