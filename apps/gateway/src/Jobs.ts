@@ -27,6 +27,7 @@ import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import type { MarginType } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
+import { withMaxLeverage } from "@marginctl/core/LeverageBrackets"
 import * as Planner from "@marginctl/core/Planner"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
@@ -88,9 +89,14 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       Effect.gen(function*() {
         const valid = Planner.validateDesired(desired)
         if (Either.isLeft(valid)) return yield* new InvalidRequest({ field: "desired", message: valid.left.reason })
-        const snap = yield* snapshot(account, fresh)
+        const read = yield* snapshot(account, fresh)
+        // A desired leverage is checked against each symbol's maximum before anything is sent.
+        const brackets = Planner.needsLeverageBrackets(desired)
+          ? (yield* (fresh ? cache.refresh : cache.get)(keys.leverageBrackets(account.name), account.client.getLeverageBrackets)).value
+          : undefined
+        const snap = brackets === undefined ? read : { ...read, value: withMaxLeverage(read.value, brackets) }
         const known = new Set(snap.value.symbols.map((s) => s.symbol as string))
-        const unknown = (desired.marginTypes?.symbols ?? []).find((e) => !known.has(e.symbol))
+        const unknown = [...(desired.marginTypes?.symbols ?? []), ...(desired.leverage?.symbols ?? [])].find((e) => !known.has(e.symbol))
         if (unknown !== undefined) {
           return yield* new NotFound({ resource: "symbol", name: unknown.symbol, message: `${account.name} has no symbol ${unknown.symbol}` })
         }
@@ -119,7 +125,9 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       const waiting = untilStored(`job ${job.id}, a step`)
       const runner: Planner.Runner = {
         setMultiAssetsMode: (on) => waiting(changes.setMultiAssets(account, on, who, !on)),
-        setMarginType: (symbol, type) => waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null))
+        setMarginType: (symbol, type) => waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null)),
+        setPositionMode: (mode) => waiting(changes.setPositionMode(account, mode, who, mode === "hedge" ? "one-way" : "hedge")),
+        setLeverage: (symbol, leverage, before) => waiting(changes.setLeverage(account, symbol, leverage, who, before))
       }
       const body = Effect.gen(function*() {
         job.state = "running"

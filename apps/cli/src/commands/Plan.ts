@@ -29,7 +29,7 @@ import {
 const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>
   Effect.gen(function*() {
     const P = yield* loadPlanner
-    const snapshot = yield* ctx.client.getAccountSnapshot
+    const snapshot = yield* ctx.client.getAccountSnapshotWith({ leverageBrackets: P.needsLeverageBrackets(desired) })
     const plan = yield* P.plan(desired, snapshot)
     const lines = [
       ...(plan.steps.length > 0 ? [`Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`] : []),
@@ -79,7 +79,7 @@ const blockerHint = (b: Planner.Blocker): string => {
 
 const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
   const step = p.steps.find((s) => s.index === e.index)
-  const symbol = step?._tag === "SetMarginType" ? step.symbol : undefined
+  const symbol = step !== undefined && "symbol" in step ? step.symbol : undefined
   const blocker = step?.blockers[0]
   const hint = e.error === undefined
     ? null
@@ -151,7 +151,9 @@ const apply = Command.make("apply", {
           const finished: Array<StepReport> = []
           const runner: Planner.Runner = {
             setMultiAssetsMode: (on) => ctx.client.setMultiAssetsMode(on),
-            setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type)
+            setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type),
+            setPositionMode: (mode) => ctx.client.setPositionMode(mode),
+            setLeverage: (symbol, leverage, from) => ctx.client.setLeverage(symbol, leverage, from)
           }
           const summary = yield* P.applyWith(p, runner, { concurrency, continueOnBlocked: flags.continueOnBlocked }, (e) =>
             Effect.zipRight(
