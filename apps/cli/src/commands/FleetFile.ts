@@ -23,7 +23,7 @@ import * as YAML from "yaml"
 
 const OnOff = Schema.Union(Schema.Literal("on", "off"), Schema.Boolean).annotations({
   description: "Multi-Assets Mode: on, off, true or false",
-  message: () => "must be on, off, true or false"
+  message: () => ({ message: "must be on, off, true or false", override: true })
 })
 
 const PositionMode = Schema.Literal("one-way", "hedge").annotations({
@@ -38,10 +38,16 @@ const Leverage = Schema.Int.pipe(Schema.between(1, 125)).annotations({
   message: () => `must be ${Domain.LEVERAGE_ACCEPTED}`
 })
 
-/** `*` (every symbol not named) or a symbol. */
-const SymbolKey = Schema.Union(Schema.Literal("*"), Domain.SymbolId).annotations({
-  message: () => `must be "*" or a symbol (${Domain.SYMBOL_ACCEPTED})`
-})
+const isSymbol = Schema.is(Domain.SymbolId)
+
+/** `*` (every symbol not named) or a symbol; a refinement, not a union with a literal, which would make `*` required. */
+const SymbolKey = Schema.String.pipe(
+  Schema.filter((s) => s === "*" || isSymbol(s), {
+    description: `"*" (every symbol not named) or a symbol: ${Domain.SYMBOL_ACCEPTED}`,
+    message: () => `must be "*" or a symbol (${Domain.SYMBOL_ACCEPTED})`,
+    jsonSchema: {}
+  })
+)
 
 export const FleetAccount = Schema.Struct({
   multiAssets: Schema.optional(OnOff),
@@ -79,14 +85,14 @@ export const load = (file: string): Effect.Effect<Option.Option<FleetFile>, Inva
       Effect.mapError(() => new InvalidInput({ field: "--file", accepted: "a readable YAML or JSON file", received: JSON.stringify(file) }))
     )
     // JSON is YAML: one parser reads both, and names the line of a syntax error.
-    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+    const doc = YAML.parseDocument(text, { uniqueKeys: true })
     const syntax = doc.errors[0]
     if (syntax !== undefined) {
       if (!isYamlName(file)) return Option.none()
       const line = syntax.linePos?.[0]
       return yield* new InvalidInput({
         field: `${file}${line === undefined ? "" : `: line ${line.line}, column ${line.col}`}`,
-        accepted: `valid YAML (${syntax.message.split("\n")[0]})`
+        accepted: `valid YAML (${syntax.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})`
       })
     }
     const json: unknown = doc.toJS()
@@ -106,7 +112,7 @@ export const decodeFleet = (json: unknown, file: string): Effect.Effect<FleetFil
         ? (FIELDS_ACCEPTED[path.length - 1] ?? "a known key")
         : issue?._tag === "Missing"
         ? "an accounts key with one entry per profile (README, \"Fleet file\")"
-        : (issue?.message ?? "a valid value")
+        : (issue?.message ?? "a valid value").replace(/^must be /, "")
       return Effect.fail(new InvalidInput({ field: `${file}: ${path.join(".") || "(top level)"}`, accepted }))
     }
   })

@@ -140,8 +140,7 @@ export const upstreams = (planned: ReadonlyArray<Planned>) => {
 
 export const upstreamLines = (planned: ReadonlyArray<Planned>): Array<string> =>
   upstreams(planned).map((u) =>
-    `Weight on ${u.baseUrl} (${u.accounts.join(", ")}): ${u.applyWeight} to apply, reads cost ${u.readWeight} ` +
-    `(of ${WeightBudget.DEFAULT_LIMIT} per minute, shared)`
+    `Weight on ${u.baseUrl} (${u.accounts.join(", ")}, one budget): ${u.applyWeight} to apply, reads cost ${u.readWeight}.`
   )
 
 /** One account in the JSON document. */
