@@ -5,7 +5,14 @@
  * do, and a fix template. The answers without a code (418, 429, 403, the 503s, other 5xx, no answer)
  * and the local failures are the `CASES` below. `Errors.fromAnswer` classifies by it, `Explain` words
  * it for each surface, the planner names its blockers' codes from it and the simulator answers with
- * its messages.
+ * its messages. Codes and messages as on Binance's error-code page,
+ * https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code (checked for the
+ * position-mode codes -4059, -4067, -4068 and the leverage codes -4028, -4161).
+ *
+ * -4067 has two meanings by endpoint: from POST /fapi/v1/positionSide/dual it is what its name says
+ * (open orders block the position-mode change); from POST /fapi/v1/marginType it is a misleading
+ * answer to a no-op change on a flat symbol (reference §4 quirk), which `MarginClient.setMarginType`
+ * settles by re-reading the symbol's margin type.
  *
  * Fix templates: `{name}` or `{name|fallback}` is a detail of the failure (symbol, account, host,
  * retryAfter, …); `{@action}` is how the surface reaching the person names a way to act (a CLI
@@ -152,7 +159,8 @@ export const CODES: ReadonlyArray<CodeInfo> = [
   row({ code: -2019, name: "MARGIN_NOT_SUFFICIEN", tag: "AccountRejected", reason: "insufficient-margin", messages: ["Margin is insufficient."] }),
   row({ code: -2023, name: "USER_IN_LIQUIDATION", tag: "AccountRejected", reason: "liquidation", messages: ["User in liquidation mode now."] }),
   // 40xx – margin type / position mode / Multi-Assets
-  row({ code: -4028, name: "INVALID_LEVERAGE", tag: "InvalidParameter", reason: "invalid", messages: ["Leverage %s is not valid"], fix: "choose a leverage from 1 to the symbol's maximum" }),
+  // POST /fapi/v1/leverage above the symbol's maximum (its first bracket's initialLeverage).
+  row({ code: -4028, name: "INVALID_LEVERAGE", tag: "InvalidParameter", reason: "leverage", messages: ["Leverage %s is not valid"], fix: "choose a leverage from 1 to {symbol|the symbol}'s maximum" }),
   row({ code: -4046, name: "NO_NEED_TO_CHANGE_MARGIN_TYPE", tag: "NoChangeNeeded", reason: "margin-type", execution: "executed", messages: ["No need to change margin type."] }),
   row({
     code: -4047, name: "THERE_EXISTS_OPEN_ORDERS", tag: "MarginTypeBlocked", reason: "open-orders", messages: ["Margin type cannot be changed if there exists open orders."],
@@ -178,7 +186,8 @@ export const CODES: ReadonlyArray<CodeInfo> = [
     fix: "{symbol|a symbol} has an open position, which blocks this change; close it first"
   }),
   row({ code: -4109, name: "INACTIVE_ACCOUNT", tag: "AccountRejected", reason: "inactive", messages: ["Inactive account", "Transfer any amount of asset to future wallet to reactive"], fix: "transfer any amount of an asset into the USDⓈ-M Futures wallet to reactivate the account" }),
-  row({ code: -4161, name: "ISOLATED_LEVERAGE_REJECT_WITH_POSITION", tag: "AccountRejected", reason: "leverage", messages: ["Leverage reduction is not supported in Isolated Margin Mode with open positions"] }),
+  row({ code: -4161, name: "ISOLATED_LEVERAGE_REJECT_WITH_POSITION", tag: "AccountRejected", reason: "leverage", messages: ["Leverage reduction is not supported in Isolated Margin Mode with open positions"],
+    fix: "{symbol|the symbol} is ISOLATED with an open position, and its leverage can only go down on a flat symbol; close the position first, or keep the leverage" }),
   row({ code: -4164, name: "MIN_NOTIONAL", tag: "OrderRejected", messages: ["Order's notional must be no smaller than 5.0 (unless you choose reduce only)", "Order's notional must be no smaller than %s (unless you choose reduce only)"] }),
   row({ code: -4165, name: "INVALID_TIME_INTERVAL", tag: "InvalidParameter", reason: "bad-time-range", messages: ["Invalid time interval", "Maximum time interval is %s days"] }),
   row({

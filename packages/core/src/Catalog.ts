@@ -1,7 +1,8 @@
 /**
  * The endpoints marginctl uses, with Binance's weights (reference §5 and the endpoint pages):
  * the POSTs cost 1, the seeds' GET /fapi/v1/multiAssetsMargin costs 30, accountConfig and
- * symbolConfig 5, openOrders / openAlgoOrders 1 with a symbol and 40 without.
+ * symbolConfig 5, openOrders / openAlgoOrders 1 with a symbol and 40 without, leverageBracket 1
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Notional-and-Leverage-Brackets).
  */
 import * as Schema from "effect/Schema"
 import { BooleanFromWire, Leverage, MarginType, SymbolId } from "./Domain.js"
@@ -155,6 +156,28 @@ export const getPositionSideDual = Endpoint.make({
   description: "Position mode (true = Hedge)"
 })
 
+export const setPositionMode = Endpoint.make({
+  id: "setPositionMode",
+  method: "POST",
+  path: "/fapi/v1/positionSide/dual",
+  security: "TRADE",
+  weight: () => 1,
+  params: Schema.Struct({ dualSidePosition: BooleanFromWire }),
+  response: R.SuccessBody,
+  description: "Change the position mode (true = Hedge), account-wide"
+})
+
+export const leverageBrackets = Endpoint.make({
+  id: "leverageBrackets",
+  method: "GET",
+  path: "/fapi/v1/leverageBracket",
+  security: "USER_DATA",
+  weight: () => 1,
+  params: OptionalSymbol,
+  response: R.LeverageBrackets,
+  description: "Notional and leverage brackets per symbol (the first bracket's initialLeverage is the maximum)"
+})
+
 export const setLeverage = Endpoint.make({
   id: "setLeverage",
   method: "POST",
@@ -213,6 +236,8 @@ export const all = [
   account,
   assetIndex,
   getPositionSideDual,
+  setPositionMode,
+  leverageBrackets,
   setLeverage,
   createListenKey,
   keepAliveListenKey,

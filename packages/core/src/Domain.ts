@@ -1,5 +1,6 @@
 /**
- * Domain values of Binance USDⓈ-M Futures account settings: symbols, margin types, mode flags.
+ * Domain values of Binance USDⓈ-M Futures account settings: symbols, margin types, position mode,
+ * leverage, mode flags.
  *
  * Three spellings of the margin type exist: what people type (`isolated`, `cross`, `crossed`, any case),
  * what Binance's older payloads carry (`isolated` / `cross`) and what the write endpoint accepts
@@ -103,6 +104,40 @@ export const Leverage = Schema.NumberFromString.pipe(Schema.int(), Schema.betwee
   identifier: "Leverage",
   message: () => `must be ${LEVERAGE_ACCEPTED}`
 })
+
+/** A symbol's leverage in a desired state: a whole number from 1 to 125 (the symbol's bracket may allow less). */
+export const LeverageValue = Schema.Int.pipe(Schema.between(1, 125)).annotations({
+  identifier: "LeverageValue",
+  message: () => `must be ${LEVERAGE_ACCEPTED}`
+})
+export type LeverageValue = typeof LeverageValue.Type
+
+/** Position mode: one position per symbol (`one-way`) or a LONG and a SHORT one (`hedge`, Binance's `dualSidePosition`). */
+export const PositionMode = Schema.Literal("one-way", "hedge").annotations({
+  identifier: "PositionMode",
+  description: "one-way or hedge"
+})
+export type PositionMode = typeof PositionMode.Type
+
+export const POSITION_MODE_ACCEPTED = "one-way, hedge (also oneway, dual in any case)"
+
+/** The position mode of Binance's `dualSidePosition` flag, and back. */
+export const positionModeOf = (dualSidePosition: boolean): PositionMode => (dualSidePosition ? "hedge" : "one-way")
+export const isDualSide = (mode: PositionMode): boolean => mode === "hedge"
+
+/** Parses a position mode typed by a person: `one-way`, `oneway`, `hedge` or `dual`, in any case. */
+export const PositionModeFromInput = Schema.transformOrFail(Schema.String, PositionMode, {
+  strict: true,
+  decode: (raw, _, ast) => {
+    const v = raw.trim().toLowerCase()
+    if (v === "one-way" || v === "oneway") return ParseResult.succeed("one-way" as const)
+    if (v === "hedge" || v === "dual") return ParseResult.succeed("hedge" as const)
+    return ParseResult.fail(
+      new ParseResult.Type(ast, raw, `position mode must be one of ${POSITION_MODE_ACCEPTED}; got ${JSON.stringify(raw)}`)
+    )
+  },
+  encode: (mode) => ParseResult.succeed(mode)
+}).annotations({ identifier: "PositionModeFromInput" })
 
 /** A boolean typed by a person: on/off, true/false, yes/no, 1/0, any case. */
 export const ON_OFF_ACCEPTED = "on, off (also true, false, yes, no, 1, 0)"

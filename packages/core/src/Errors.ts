@@ -110,7 +110,8 @@ export const InvalidParameterReason = Schema.Literal(
   "bad-account",
   "bad-precision",
   "bad-time-range",
-  "listen-key"
+  "listen-key",
+  "leverage"
 )
 
 /** Binance refused a parameter (-1100 … -1130 except -1121). */

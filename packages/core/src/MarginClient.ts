@@ -1,16 +1,23 @@
 /**
- * Reads and changes Multi-Assets Mode and margin types, idempotently. Reads use the cheap endpoints
- * (accountConfig and symbolConfig, weight 5; both together are `settings`); setters answer `changed` or `unchanged` ("already set"
- * is success), and when an answer is lost they re-read the account and report what is true.
+ * Reads and changes Multi-Assets Mode, position mode, margin types and leverage, idempotently. Reads
+ * use the cheap endpoints (accountConfig and symbolConfig, weight 5; both together are `settings`;
+ * leverage brackets, weight 1, only when asked); setters answer `changed` or `unchanged` ("already
+ * set" is success), and when an answer is lost they re-read the account and report what is true.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { BinanceHttp } from "./BinanceHttp.js"
 import * as Catalog from "./Catalog.js"
-import type { MarginType, SymbolId } from "./Domain.js"
-import { type BinanceError, type ExecutionUnknown, MarginTypeBlocked, UnknownSymbol } from "./Errors.js"
+import { isDualSide, type MarginType, type PositionMode, type SymbolId } from "./Domain.js"
+import {
+  type BinanceError,
+  type ExecutionUnknown,
+  MarginTypeBlocked,
+  UnexpectedResponse,
+  UnknownSymbol
+} from "./Errors.js"
 import { changed, type SetResult, unchanged } from "./Outcome.js"
-import type { ExchangeInfo } from "./Responses.js"
+import type { ExchangeInfo, SymbolLeverageBrackets } from "./Responses.js"
 import type { AccountSettings, AccountSnapshot, SymbolState } from "./Snapshot.js"
 
 /**
@@ -35,6 +42,17 @@ export const readSettings = (http: BinanceHttp): Effect.Effect<AccountSettings, 
 export interface SymbolMarginType {
   readonly symbol: SymbolId
   readonly marginType: MarginType
+}
+
+export interface SymbolMaxLeverage {
+  readonly symbol: SymbolId
+  /** The first bracket's initialLeverage: the highest leverage the symbol allows. */
+  readonly maxLeverage: number
+}
+
+export interface SnapshotOptions {
+  /** Also read the leverage brackets (weight 1) and fill each symbol's `maxLeverage`. */
+  readonly leverageBrackets?: boolean | undefined
 }
 
 /** Where the Multi-Assets flag is read from: accountConfig (weight 5, default) or the seeds' GET (weight 30). */
@@ -143,16 +161,88 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
         Effect.map(marginTypeOf(symbol), (current) => current === marginType)
       ).pipe(Effect.withSpan("MarginClient.setMarginType", { attributes: { symbol, marginType }, captureStackTrace: false }))
 
+    const positionModeIs = (mode: PositionMode) =>
+      Effect.map(http.call(Catalog.accountConfig, {}), (c) => c.dualSidePosition === isDualSide(mode))
+
+    /** Account-wide; -4059 (already in this mode) is `unchanged`. */
+    const setPositionMode = (mode: PositionMode): Effect.Effect<SetResult, BinanceError> =>
+      settle(
+        http.call(Catalog.setPositionMode, { dualSidePosition: isDualSide(mode) }).pipe(
+          Effect.as(changed),
+          Effect.catchTag("NoChangeNeeded", () => Effect.succeed(unchanged))
+        ),
+        positionModeIs(mode)
+      ).pipe(Effect.withSpan("MarginClient.setPositionMode", { attributes: { mode }, captureStackTrace: false }))
+
+    const leverageOf = (symbol: SymbolId): Effect.Effect<number | undefined, BinanceError> =>
+      http.call(Catalog.symbolConfig, { symbol }).pipe(
+        Effect.catchTag("UnknownSymbol", (e) => Effect.fail(new UnknownSymbol({ ...withoutTag(e), symbol }))),
+        Effect.map((entries) => entries.find((e) => e.symbol === symbol)?.leverage)
+      )
+
+    /**
+     * Binance answers a leverage change with the asked value whether or not it changed anything, so
+     * "unchanged" comes from the current leverage: `current` when the caller knows it (a plan step's
+     * `from`), else read first (symbolConfig for the symbol, weight 5).
+     */
+    const setLeverage = (
+      symbol: SymbolId,
+      leverage: number,
+      current?: number
+    ): Effect.Effect<SetResult, BinanceError> =>
+      Effect.gen(function*() {
+        const before = current ?? (yield* leverageOf(symbol))
+        if (before === leverage) return unchanged
+        return yield* settle(
+          http.call(Catalog.setLeverage, { symbol, leverage }).pipe(
+            Effect.as(changed),
+            Effect.catchTag("UnknownSymbol", (e) => Effect.fail(new UnknownSymbol({ ...withoutTag(e), symbol })))
+          ),
+          Effect.map(leverageOf(symbol), (now) => now === leverage)
+        )
+      }).pipe(Effect.withSpan("MarginClient.setLeverage", { attributes: { symbol, leverage }, captureStackTrace: false }))
+
+    /** Each symbol's highest leverage (GET /fapi/v1/leverageBracket, weight 1). */
+    const getLeverageBrackets: Effect.Effect<ReadonlyArray<SymbolMaxLeverage>, BinanceError> = http.call(
+      Catalog.leverageBrackets,
+      {}
+    ).pipe(
+      Effect.map((answer) => {
+        const list: ReadonlyArray<SymbolLeverageBrackets> = "symbol" in answer ? [answer] : answer
+        return list.map((s): SymbolMaxLeverage => ({
+          symbol: s.symbol as SymbolId,
+          maxLeverage: Math.max(0, ...s.brackets.map((b) => b.initialLeverage))
+        }))
+      }),
+      Effect.withSpan("MarginClient.getLeverageBrackets", { captureStackTrace: false })
+    )
+
     const settings = readSettings(http).pipe(Effect.withSpan("MarginClient.settings", { captureStackTrace: false }))
 
-    const getAccountSnapshot: Effect.Effect<AccountSnapshot, BinanceError> = Effect.gen(function*() {
-      const [config, orders, algoOrders, account, info] = yield* Effect.all([
+    const noLeverage = (symbol: string) =>
+      new UnexpectedResponse({
+        status: 200,
+        code: null,
+        msg: `symbolConfig did not give ${symbol}'s leverage`,
+        endpoint: Catalog.symbolConfig.method + " " + Catalog.symbolConfig.path
+      })
+
+    const getAccountSnapshotWith = (
+      options: SnapshotOptions = {}
+    ): Effect.Effect<AccountSnapshot, BinanceError> => Effect.gen(function*() {
+      const readBrackets: Effect.Effect<ReadonlyArray<SymbolMaxLeverage> | undefined, BinanceError> =
+        options.leverageBrackets === true ? getLeverageBrackets : Effect.succeed(undefined)
+      const [config, orders, algoOrders, account, info, brackets] = yield* Effect.all([
         settings,
         http.call(Catalog.openOrders, {}),
         http.call(Catalog.openAlgoOrders, {}),
         http.call(Catalog.account, {}),
-        exchangeInfo
+        exchangeInfo,
+        readBrackets
       ], { concurrency: "unbounded" })
+      const missing = config.symbols.find((s) => s.leverage === undefined)
+      if (missing !== undefined) return yield* noLeverage(missing.symbol)
+      const maxLeverage = new Map(brackets?.map((b) => [b.symbol as string, b.maxLeverage]))
       const count = new Map<string, number>()
       for (const o of [...orders, ...algoOrders]) count.set(o.symbol, (count.get(o.symbol) ?? 0) + 1)
       const position = new Map<string, { amt: number; im: number }>()
@@ -168,6 +258,8 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
         symbols: config.symbols.map((s): SymbolState => ({
           symbol: s.symbol,
           marginType: s.marginType,
+          leverage: s.leverage!,
+          ...(maxLeverage.has(s.symbol) ? { maxLeverage: maxLeverage.get(s.symbol)! } : {}),
           openOrders: count.get(s.symbol) ?? 0,
           positionAmt: position.get(s.symbol)?.amt ?? 0,
           initialMargin: position.get(s.symbol)?.im ?? 0,
@@ -183,17 +275,25 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
           Catalog.openOrders.weight({}),
           Catalog.openAlgoOrders.weight({}),
           Catalog.account.weight({}),
-          Catalog.exchangeInfo.weight({})
+          Catalog.exchangeInfo.weight({}),
+          brackets === undefined ? 0 : Catalog.leverageBrackets.weight({})
         ].reduce((a, b) => a + b, 0)
       }
     }).pipe(Effect.withSpan("MarginClient.getAccountSnapshot", { captureStackTrace: false }))
+
+    const getAccountSnapshot = getAccountSnapshotWith()
 
     return {
       getMultiAssetsMode,
       setMultiAssetsMode,
       getMarginTypes,
       setMarginType,
+      setPositionMode,
+      setLeverage,
+      getLeverageBrackets,
       getAccountSnapshot,
+      /** The snapshot, with each symbol's `maxLeverage` when `leverageBrackets` (see `Planner.needsLeverageBrackets`). */
+      getAccountSnapshotWith,
       /** Multi-Assets, position mode, every symbol's margin type and leverage (weight 10): no orders, positions or balances. */
       settings,
       exchangeInfo,

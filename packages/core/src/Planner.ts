@@ -1,19 +1,27 @@
 /**
  * Desired state → ordered plan → apply.
  *
- * A desired state says what Multi-Assets Mode and which margin types the account should have. The
- * planner compares it with an `AccountSnapshot`, and produces the steps that get there in an order
- * that can never hit -4167 or -4168 (Multi-Assets off before any ISOLATED step; every ISOLATED symbol
- * crossed before Multi-Assets goes on), each step with its weight and the blockers the snapshot
- * already shows (open orders, positions, negative balances, …) explained in plain words with a fix.
- * `apply` runs the steps phase by phase, margin-type steps with bounded concurrency, and streams
- * progress events that are plain, Schema-encodable data.
+ * A desired state says what Multi-Assets Mode, position mode, margin types and leverage the account
+ * should have. The planner compares it with an `AccountSnapshot`, and produces the steps that get
+ * there in an order that can never hit -4167 or -4168, each step with its weight and the blockers the
+ * snapshot already shows (open orders, positions, negative balances, a leverage above the symbol's
+ * maximum, …) explained in plain words with a fix. The order, phase by phase:
+ *
+ * 1. Multi-Assets off (before any ISOLATED step: Multi-Assets allows only cross margin);
+ * 2. position mode (account-wide; independent of Multi-Assets, reference §7.4);
+ * 3. margin-type steps;
+ * 4. leverage steps — after the margin types, because whether a leverage reduction is refused
+ *    (-4161: ISOLATED with an open position) depends on the symbol's margin type;
+ * 5. Multi-Assets on (after every ISOLATED symbol is crossed).
+ *
+ * `apply` runs the steps phase by phase, margin-type and leverage steps with bounded concurrency, and
+ * streams progress events that are plain, Schema-encodable data.
  */
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import { MarginType, SymbolId } from "./Domain.js"
+import { LeverageValue, MarginType, PositionMode, SymbolId } from "./Domain.js"
 import type { BinanceError, DesiredStateRejected } from "./Errors.js"
 import type { Context, Vocabulary } from "./Explain.js"
 import * as apply_ from "./internal/plannerApply.js"
@@ -39,16 +47,37 @@ export const DesiredMarginTypes = Schema.Struct({
 }).annotations({ identifier: "DesiredMarginTypes" })
 export type DesiredMarginTypes = typeof DesiredMarginTypes.Type
 
+export const SymbolLeverage = Schema.Struct({
+  symbol: SymbolId,
+  leverage: LeverageValue
+}).annotations({ identifier: "SymbolLeverage" })
+export type SymbolLeverage = typeof SymbolLeverage.Type
+
+export const DesiredLeverage = Schema.Struct({
+  /** Applies to every symbol of the account (as listed by the snapshot). */
+  all: Schema.optional(LeverageValue),
+  /** Per-symbol leverage; it overrides `all`. */
+  symbols: Schema.optional(Schema.Array(SymbolLeverage))
+}).annotations({ identifier: "DesiredLeverage" })
+export type DesiredLeverage = typeof DesiredLeverage.Type
+
 /** What the account should look like. Anything left out is left as it is (except what a rule requires). */
 export const DesiredState = Schema.Struct({
   multiAssets: Schema.optional(Schema.Boolean),
-  marginTypes: Schema.optional(DesiredMarginTypes)
+  positionMode: Schema.optional(PositionMode),
+  marginTypes: Schema.optional(DesiredMarginTypes),
+  leverage: Schema.optional(DesiredLeverage)
 }).annotations({ identifier: "DesiredState" })
 export type DesiredState = typeof DesiredState.Type
 
+/** Whether planning `desired` needs each symbol's maximum leverage (read the snapshot with the leverage brackets). */
+export const needsLeverageBrackets = (desired: DesiredState): boolean =>
+  desired.leverage !== undefined && (desired.leverage.all !== undefined || (desired.leverage.symbols ?? []).length > 0)
+
 /**
  * Rejects a desired state that cannot exist on Binance: one symbol asked to be both ISOLATED and
- * CROSSED, or Multi-Assets Mode on together with an ISOLATED symbol (or `all: ISOLATED`).
+ * CROSSED, or to have two leverages, a leverage outside 1..125, or Multi-Assets Mode on together
+ * with an ISOLATED symbol (or `all: ISOLATED`).
  */
 export const validateDesired: (desired: DesiredState) => Either.Either<DesiredState, DesiredStateRejected> =
   plan_.validateDesired
@@ -64,6 +93,8 @@ export const BlockerReason = Schema.Literal(
   "negative-balance",
   "insufficient-margin",
   "credits-lock",
+  "leverage-above-max",
+  "leverage-reduction",
   "blocked-dependency"
 )
 export type BlockerReason = typeof BlockerReason.Type
@@ -88,7 +119,7 @@ const stepCommon = {
   index: StepIndex,
   /** Short human description ("Turn Multi-Assets Mode off"). */
   title: Schema.String,
-  /** Request weight of the call (POST multiAssetsMargin / marginType: 1). */
+  /** Request weight of the call (POST multiAssetsMargin / positionSide/dual / marginType / leverage: 1). */
   weight: Schema.Literal(1),
   /** Empty when nothing in the snapshot stands in the way. */
   blockers: Schema.Array(Blocker),
@@ -113,11 +144,29 @@ export const SetMarginTypeStep = Schema.TaggedStruct("SetMarginType", {
 }).annotations({ identifier: "SetMarginTypeStep" })
 export type SetMarginTypeStep = typeof SetMarginTypeStep.Type
 
-export const Step = Schema.Union(SetMultiAssetsStep, SetMarginTypeStep).annotations({ identifier: "Step" })
+/** Account-wide: open orders or a position on any symbol block it. */
+export const SetPositionModeStep = Schema.TaggedStruct("SetPositionMode", {
+  ...stepCommon,
+  value: PositionMode,
+  from: PositionMode
+}).annotations({ identifier: "SetPositionModeStep" })
+export type SetPositionModeStep = typeof SetPositionModeStep.Type
+
+export const SetLeverageStep = Schema.TaggedStruct("SetLeverage", {
+  ...stepCommon,
+  symbol: SymbolId,
+  from: Schema.Number,
+  to: LeverageValue
+}).annotations({ identifier: "SetLeverageStep" })
+export type SetLeverageStep = typeof SetLeverageStep.Type
+
+export const Step = Schema.Union(SetMultiAssetsStep, SetPositionModeStep, SetMarginTypeStep, SetLeverageStep).annotations({
+  identifier: "Step"
+})
 export type Step = typeof Step.Type
 
 export const Plan = Schema.Struct({
-  /** Ordered: Multi-Assets off, then margin-type steps, then Multi-Assets on. */
+  /** Ordered: Multi-Assets off, position mode, margin-type steps, leverage steps, Multi-Assets on. */
   steps: Schema.Array(Step),
   /** Weight the reads behind the snapshot cost. */
   readWeight: Schema.Number,
@@ -130,7 +179,11 @@ export const Plan = Schema.Struct({
   /** True when the desired state asks for the Multi-Assets value the account already has. */
   multiAssetsUnchanged: Schema.Boolean,
   /** The Multi-Assets flag before and after the plan. */
-  multiAssets: Schema.Struct({ before: Schema.Boolean, after: Schema.Boolean })
+  multiAssets: Schema.Struct({ before: Schema.Boolean, after: Schema.Boolean }),
+  /** True when the desired state asks for the position mode the account already has. */
+  positionModeUnchanged: Schema.optional(Schema.Boolean),
+  /** Symbols the desired state names (or covers with `all`) that already have the asked leverage. */
+  leverageUnchanged: Schema.optional(Schema.Array(SymbolId))
 }).annotations({ identifier: "Plan" })
 export type Plan = typeof Plan.Type
 
@@ -191,14 +244,17 @@ export type Done = typeof Done.Type
 export const ProgressEvent = Schema.Union(StepStarted, StepFinished, Done).annotations({ identifier: "ProgressEvent" })
 export type ProgressEvent = typeof ProgressEvent.Type
 
-/** The two setters apply needs (MarginClient provides them; tests use a model). */
+/** The setters apply needs (MarginClient provides them; tests use a model). */
 export interface Runner<R = never> {
   readonly setMultiAssetsMode: (on: boolean) => Effect.Effect<SetResult, BinanceError, R>
+  readonly setPositionMode: (mode: PositionMode) => Effect.Effect<SetResult, BinanceError, R>
   readonly setMarginType: (symbol: SymbolId, type: MarginType) => Effect.Effect<SetResult, BinanceError, R>
+  /** `from` is the leverage the plan saw (Binance answers a leverage change alike whether or not it changed it). */
+  readonly setLeverage: (symbol: SymbolId, leverage: number, from: number) => Effect.Effect<SetResult, BinanceError, R>
 }
 
 export interface ApplyOptions {
-  /** How many margin-type steps run at once (default 5). */
+  /** How many margin-type (and leverage) steps run at once (default 5). */
   readonly concurrency?: number | undefined
   /** Skip blocked steps (and the steps that depend on them) and go on (default false: stop before the next phase). */
   readonly continueOnBlocked?: boolean | undefined

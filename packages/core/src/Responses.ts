@@ -26,6 +26,27 @@ export const LeverageBody = Schema.Struct({
   maxNotionalValue: Schema.optional(Schema.Union(Schema.String, Schema.Number))
 })
 
+/** One notional bracket of GET /fapi/v1/leverageBracket: `initialLeverage` is the bracket's maximum leverage. */
+export const LeverageBracket = Schema.Struct({
+  bracket: Schema.Number,
+  initialLeverage: Schema.Number,
+  notionalCap: Schema.optional(Schema.Number),
+  notionalFloor: Schema.optional(Schema.Number),
+  maintMarginRatio: Schema.optional(Schema.Number),
+  cum: Schema.optional(Schema.Number)
+})
+
+/** A symbol's brackets; the first (lowest notional) bracket allows the highest leverage. */
+export const SymbolLeverageBrackets = Schema.Struct({
+  symbol: Schema.String,
+  notionalCoef: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  brackets: Schema.Array(LeverageBracket)
+})
+export type SymbolLeverageBrackets = typeof SymbolLeverageBrackets.Type
+
+/** GET /fapi/v1/leverageBracket: an array without `symbol`, one object with it. */
+export const LeverageBrackets = Schema.Union(Schema.Array(SymbolLeverageBrackets), SymbolLeverageBrackets)
+
 export const ServerTime = Schema.Struct({ serverTime: Millis })
 export type ServerTime = typeof ServerTime.Type
 

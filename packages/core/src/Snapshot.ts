@@ -29,6 +29,10 @@ export type AccountSettings = typeof AccountSettings.Type
 export const SymbolState = Schema.Struct({
   symbol: SymbolId,
   marginType: MarginType,
+  /** The symbol's leverage (symbolConfig). */
+  leverage: Schema.Number,
+  /** The highest leverage the symbol's brackets allow; read only when a desired state names leverage. */
+  maxLeverage: Schema.optional(Schema.Number),
   /** Open regular plus open algo (conditional) orders. */
   openOrders: Schema.Number,
   /** Sum of |positionAmt| over position sides; 0 when flat. */

@@ -22,6 +22,7 @@ const sym = (
 ): SymbolState => ({
   symbol: makeSymbol(symbol),
   marginType,
+  leverage: 20,
   openOrders: 0,
   positionAmt: 0,
   initialMargin: 0,
@@ -72,11 +73,18 @@ const doneOf = (events: ReadonlyArray<Planner.ProgressEvent>): Planner.ApplySumm
 }
 
 const stepOfCall = (plan: Planner.Plan, call: Call): Planner.Step | undefined =>
-  plan.steps.find((s) =>
-    call.kind === "multi-assets"
-      ? s._tag === "SetMultiAssets" && s.value === call.on
-      : s._tag === "SetMarginType" && s.symbol === call.symbol && s.to === call.type
-  )
+  plan.steps.find((s) => {
+    switch (call.kind) {
+      case "multi-assets":
+        return s._tag === "SetMultiAssets" && s.value === call.on
+      case "margin-type":
+        return s._tag === "SetMarginType" && s.symbol === call.symbol && s.to === call.type
+      case "position-mode":
+        return s._tag === "SetPositionMode" && s.value === call.mode
+      case "leverage":
+        return s._tag === "SetLeverage" && s.symbol === call.symbol && s.to === call.leverage
+    }
+  })
 
 /** Whether the state satisfies the desired state (every listed symbol, `all`, the flag and its rule). */
 const satisfies = (desired: Planner.DesiredState, state: ModelState): boolean => {
@@ -335,7 +343,7 @@ describe("Planner examples", () => {
       const plan = planOrDie(desired, snap)
       assert.deepStrictEqual(
         plan.steps.map((s) =>
-          s._tag === "SetMultiAssets" ? `MA ${s.value}` : `${s.symbol} ${s.from}->${s.to} ${s.reason}`
+          s._tag === "SetMultiAssets" ? `MA ${s.value}` : s._tag === "SetMarginType" ? `${s.symbol} ${s.from}->${s.to} ${s.reason}` : s._tag
         ),
         [
           "BTCUSDT ISOLATED->CROSSED required-for-multi-assets",

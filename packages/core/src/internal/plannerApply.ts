@@ -1,6 +1,7 @@
 /**
  * @internal
- * Runs a plan: Multi-Assets off → margin-type steps (bounded concurrency) → Multi-Assets on.
+ * Runs a plan: Multi-Assets off → position mode → margin-type steps → leverage steps (both with
+ * bounded concurrency) → Multi-Assets on.
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -31,7 +32,9 @@ const plannedBlockerData = (step: Planner.Step): Planner.StepError => {
 
 const phasesOf = (steps: ReadonlyArray<Planner.Step>): Array<Array<Planner.Step>> => [
   steps.filter((s) => s._tag === "SetMultiAssets" && !s.value),
+  steps.filter((s) => s._tag === "SetPositionMode"),
   steps.filter((s) => s._tag === "SetMarginType"),
+  steps.filter((s) => s._tag === "SetLeverage"),
   steps.filter((s) => s._tag === "SetMultiAssets" && s.value)
 ]
 
@@ -58,10 +61,18 @@ export const applyWith = <R = never, R2 = never>(
         return onEvent({ _tag: "StepFinished", index: step.index, outcome, ...extra })
       })
 
-    const call = (step: Planner.Step): Effect.Effect<SetResult, BinanceError, R> =>
-      step._tag === "SetMultiAssets"
-        ? runner.setMultiAssetsMode(step.value)
-        : runner.setMarginType(step.symbol, step.to)
+    const call = (step: Planner.Step): Effect.Effect<SetResult, BinanceError, R> => {
+      switch (step._tag) {
+        case "SetMultiAssets":
+          return runner.setMultiAssetsMode(step.value)
+        case "SetPositionMode":
+          return runner.setPositionMode(step.value)
+        case "SetMarginType":
+          return runner.setMarginType(step.symbol, step.to)
+        case "SetLeverage":
+          return runner.setLeverage(step.symbol, step.to, step.from)
+      }
+    }
 
     let stopped = false
     for (const phase of phasesOf(plan.steps)) {

@@ -24,11 +24,15 @@ export const describePlan = (plan: Planner.Plan, vocabulary: Vocabulary, context
   if (plan.multiAssetsUnchanged) {
     lines.push(`Multi-Assets Mode is already ${plan.multiAssets.before ? "on" : "off"}.`)
   }
-  if (plan.unchanged.length > 0) {
-    const shown = plan.unchanged.slice(0, 10).join(", ")
-    const more = plan.unchanged.length > 10 ? ` and ${plan.unchanged.length - 10} more` : ""
-    lines.push(`Already as asked: ${shown}${more}.`)
+  if (plan.positionModeUnchanged === true) lines.push("The position mode is already as asked.")
+  const already = (label: string, symbols: ReadonlyArray<string>) => {
+    if (symbols.length === 0) return
+    const shown = symbols.slice(0, 10).join(", ")
+    const more = symbols.length > 10 ? ` and ${symbols.length - 10} more` : ""
+    lines.push(`${label}: ${shown}${more}.`)
   }
+  already("Already as asked", plan.unchanged)
+  already("Leverage already as asked", plan.leverageUnchanged ?? [])
   if (plan.steps.length > 0) {
     const blocked = plan.steps.filter((s) => s.blockers.length > 0).length
     lines.push(

@@ -8,6 +8,7 @@ import type { MarginType, SymbolId } from "../Domain.js"
 import { DesiredStateRejected } from "../Errors.js"
 import type * as Planner from "../Planner.js"
 import type { AccountSnapshot, SymbolState } from "../Snapshot.js"
+import { leverageSteps, positionModeStep, unknownLeverageSymbols, validateLeverage } from "./plannerModeLeverage.js"
 
 const listNames = (names: ReadonlyArray<string>): string => names.join(", ")
 const isAre = (names: ReadonlyArray<string>): string => (names.length === 1 ? "is" : "are")
@@ -35,6 +36,8 @@ export const validateDesired = (
       })
     )
   }
+  const leverage = validateLeverage(desired)
+  if (Either.isLeft(leverage)) return Either.left(leverage.left)
   if (desired.multiAssets === true) {
     const isolated = [...seen].filter(([, t]) => t === "ISOLATED").map(([s]) => s)
     const all = desired.marginTypes?.all === "ISOLATED"
@@ -198,7 +201,9 @@ export const plan = (
     const bySymbol = new Map(snapshot.symbols.map((s) => [s.symbol as string, s]))
     const overrides = new Map<string, MarginType>()
     for (const e of d.marginTypes?.symbols ?? []) overrides.set(e.symbol, e.marginType)
-    const unknown = [...overrides.keys()].filter((s) => !bySymbol.has(s))
+    const unknown = [
+      ...new Set([...overrides.keys(), ...unknownLeverageSymbols(d, new Set(bySymbol.keys()))])
+    ].filter((s) => !bySymbol.has(s))
     if (unknown.length > 0) {
       return Either.left(
         new DesiredStateRejected({
@@ -229,6 +234,12 @@ export const plan = (
         dependsOn: []
       }
       steps.push(off)
+    }
+
+    const mode = positionModeStep(d, snapshot, next)
+    if (mode !== undefined) {
+      steps.push(mode)
+      next++
     }
 
     const unchanged: Array<SymbolId> = []
@@ -273,6 +284,10 @@ export const plan = (
       if (to === "CROSSED") crossings.push(step)
     }
 
+    const leverage = leverageSteps(d, snapshot, next)
+    steps.push(...leverage.steps)
+    next += leverage.steps.length
+
     if (d.multiAssets === true && !before) {
       const blockedCrossings = crossings.filter((c) => c.blockers.length > 0)
       steps.push({
@@ -294,6 +309,8 @@ export const plan = (
       blocked: steps.some((s) => s.blockers.length > 0),
       unchanged,
       multiAssetsUnchanged: d.multiAssets !== undefined && d.multiAssets === before,
-      multiAssets: { before, after }
+      multiAssets: { before, after },
+      positionModeUnchanged: d.positionMode !== undefined && mode === undefined,
+      leverageUnchanged: leverage.unchanged
     })
   })

@@ -1,5 +1,5 @@
 /**
- * A pure model of the exchange rules for Multi-Assets Mode and margin type (reference
+ * A pure model of the exchange rules for Multi-Assets Mode, position mode, margin type and leverage (reference
  * binance-usdm.md §7.4, check order §8), over an AccountSnapshot-shaped state, plus a Planner runner
  * built on it. Written from the rules, not from the planner, so the planner can be tested against it.
  */
@@ -7,8 +7,16 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
 import { messageOf } from "../../src/BinanceCodes.js"
-import type { MarginType, SymbolId } from "../../src/Domain.js"
-import { type BinanceError, MarginTypeBlocked, MultiAssetsBlocked, UnknownSymbol } from "../../src/Errors.js"
+import { isDualSide, type MarginType, type PositionMode, type SymbolId } from "../../src/Domain.js"
+import {
+  AccountRejected,
+  type BinanceError,
+  InvalidParameter,
+  MarginTypeBlocked,
+  MultiAssetsBlocked,
+  PositionModeBlocked,
+  UnknownSymbol
+} from "../../src/Errors.js"
 import * as Outcome from "../../src/Outcome.js"
 import type * as Planner from "../../src/Planner.js"
 import type { AccountSnapshot } from "../../src/Snapshot.js"
@@ -18,10 +26,13 @@ export type ModelState = AccountSnapshot
 const MARGIN_TYPE_ENDPOINT = "POST /fapi/v1/marginType"
 const MULTI_ASSETS_ENDPOINT = "POST /fapi/v1/multiAssetsMargin"
 
+/** The idempotent no-op answers (0: leverage, which Binance answers as a success either way). */
+type NoChangeCode = -4046 | -4171 | -4059 | 0
+
 /** What the exchange answers: a change, an idempotent no-op, or a refusal with its code. */
 export type Verdict =
   | { readonly _tag: "Change" }
-  | { readonly _tag: "NoChange"; readonly code: -4046 | -4171 }
+  | { readonly _tag: "NoChange"; readonly code: NoChangeCode }
   | { readonly _tag: "Reject"; readonly code: number }
 
 const change: Verdict = { _tag: "Change" }
@@ -55,6 +66,39 @@ export const checkMultiAssets = (state: ModelState, on: boolean): Verdict => {
     }
   }
   return change
+}
+
+/** POST /fapi/v1/positionSide/dual: -4059 same mode → -4067 any open order → -4068 any position. */
+export const checkPositionMode = (state: ModelState, mode: PositionMode): Verdict => {
+  if (state.dualSidePosition === isDualSide(mode)) return { _tag: "NoChange", code: -4059 }
+  if (state.symbols.some((s) => s.openOrders > 0)) return reject(-4067)
+  if (state.symbols.some((s) => s.positionAmt !== 0)) return reject(-4068)
+  return change
+}
+
+/** POST /fapi/v1/leverage: -1121 unknown → -4028 above the maximum → -4161 reducing an ISOLATED position's. */
+export const checkLeverage = (state: ModelState, symbol: string, leverage: number): Verdict => {
+  const s = state.symbols.find((x) => x.symbol === symbol)
+  if (s === undefined) return reject(-1121)
+  if (s.maxLeverage !== undefined && leverage > s.maxLeverage) return reject(-4028)
+  if (leverage < s.leverage && s.marginType === "ISOLATED" && s.positionAmt !== 0) return reject(-4161)
+  return leverage === s.leverage ? { _tag: "NoChange", code: 0 } : change
+}
+
+const otherError = (code: number, endpoint: string, symbol?: string): BinanceError => {
+  const base = { status: 400, code, msg: messageOf(code), endpoint }
+  switch (code) {
+    case -1121:
+      return new UnknownSymbol({ ...base, symbol })
+    case -4067:
+      return new PositionModeBlocked({ ...base, reason: "open-orders" })
+    case -4068:
+      return new PositionModeBlocked({ ...base, reason: "position" })
+    case -4028:
+      return new InvalidParameter({ ...base, reason: "leverage" })
+    default:
+      return new AccountRejected({ ...base, reason: "leverage" })
+  }
 }
 
 const marginTypeError = (code: number, symbol: string): BinanceError => {
@@ -123,10 +167,41 @@ export const setMultiAssets = (
   }
 }
 
+/** Applies a verdict's change with `next`. */
+const applied = (
+  verdict: Verdict,
+  state: ModelState,
+  error: (code: number) => BinanceError,
+  next: () => ModelState
+): Either.Either<readonly [Outcome.SetResult, ModelState], BinanceError> =>
+  verdict._tag === "NoChange"
+    ? Either.right([Outcome.unchanged, state] as const)
+    : verdict._tag === "Reject"
+    ? Either.left(error(verdict.code))
+    : Either.right([Outcome.changed, next()] as const)
+
+export const setPositionMode = (state: ModelState, mode: PositionMode) =>
+  applied(
+    checkPositionMode(state, mode),
+    state,
+    (code) => otherError(code, "POST /fapi/v1/positionSide/dual"),
+    () => ({ ...state, dualSidePosition: isDualSide(mode) })
+  )
+
+export const setLeverage = (state: ModelState, symbol: string, leverage: number) =>
+  applied(
+    checkLeverage(state, symbol, leverage),
+    state,
+    (code) => otherError(code, "POST /fapi/v1/leverage", symbol),
+    () => ({ ...state, symbols: state.symbols.map((s) => (s.symbol === symbol ? { ...s, leverage } : s)) })
+  )
+
 /** One call the runner received, with the code the model answered (200 for a change). */
 export type Call =
   | { readonly kind: "multi-assets"; readonly on: boolean; readonly code: number }
   | { readonly kind: "margin-type"; readonly symbol: SymbolId; readonly type: MarginType; readonly code: number }
+  | { readonly kind: "position-mode"; readonly mode: PositionMode; readonly code: number }
+  | { readonly kind: "leverage"; readonly symbol: SymbolId; readonly leverage: number; readonly code: number }
 
 export interface ModelRunner {
   readonly runner: Planner.Runner
@@ -138,7 +213,7 @@ export interface ModelRunner {
 /** The code the exchange answered: 200 for a change, the no-op code for "unchanged", else the error's. */
 const codeOf = (
   e: Either.Either<readonly [Outcome.SetResult, ModelState], BinanceError>,
-  noChange: -4046 | -4171
+  noChange: NoChangeCode
 ): number =>
   Either.isRight(e)
     ? e.right[0].outcome === "unchanged" ? noChange : 200
@@ -166,7 +241,7 @@ export const makeRunner = (
 
     const run = (
       record: (code: number) => Call,
-      noChange: -4046 | -4171,
+      noChange: NoChangeCode,
       injected: BinanceError | undefined,
       step: (s: ModelState) => Either.Either<readonly [Outcome.SetResult, ModelState], BinanceError>
     ): Effect.Effect<Outcome.SetResult, BinanceError> =>
@@ -203,6 +278,15 @@ export const makeRunner = (
           -4046,
           options.fail?.({ symbol }),
           (s) => setMarginType(s, symbol, type)
+        ),
+      setPositionMode: (mode) =>
+        run((code) => ({ kind: "position-mode", mode, code }), -4059, undefined, (s) => setPositionMode(s, mode)),
+      setLeverage: (symbol, leverage) =>
+        run(
+          (code) => ({ kind: "leverage", symbol, leverage, code }),
+          0,
+          options.fail?.({ symbol }),
+          (s) => setLeverage(s, symbol, leverage)
         )
     }
     return { runner, state: Ref.get(state), calls: Ref.get(calls), maxInFlight: Ref.get(maxInFlight) }
