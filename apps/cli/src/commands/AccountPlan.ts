@@ -14,7 +14,8 @@ import { type Ctx, loadPlanner } from "./ExchangeCommand.js"
 export const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>
   Effect.gen(function*() {
     const P = yield* loadPlanner
-    const snapshot = yield* ctx.client.getAccountSnapshot
+    // Leverage is checked against each symbol's brackets in planning, before anything is sent.
+    const snapshot = yield* ctx.client.getAccountSnapshotWith({ leverageBrackets: P.needsLeverageBrackets(desired) })
     const plan = yield* P.plan(desired, snapshot)
     const lines = [
       ...(plan.steps.length > 0 ? [`Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`] : []),
@@ -64,5 +65,7 @@ export const exitOf = (steps: ReadonlyArray<StepReport>): ExitClass =>
 /** The client calls that carry out a plan's steps. */
 export const runnerFor = (ctx: Ctx): Planner.Runner => ({
   setMultiAssetsMode: (on) => ctx.client.setMultiAssetsMode(on),
-  setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type)
+  setPositionMode: (mode) => ctx.client.setPositionMode(mode),
+  setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type),
+  setLeverage: (symbol, leverage, from) => ctx.client.setLeverage(symbol, leverage, from)
 })

@@ -66,7 +66,7 @@ const fromFile = (file: string) =>
     return yield* new InvalidInput({
       field: `${file}: ${where}`,
       accepted: issue?._tag === "Unexpected"
-        ? "only multiAssets and marginTypes { all, symbols: [{ symbol, marginType }] }"
+        ? "only multiAssets, positionMode, marginTypes { all, symbols: [{ symbol, marginType }] }, leverage { all, symbols: [{ symbol, leverage }] }"
         : (issue?.message ?? "a valid value")
     })
   })

@@ -109,7 +109,7 @@ export const decodeFleet = (json: unknown, file: string): Effect.Effect<FleetFil
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
       const path = (issue?.path ?? []).map(String)
       const accepted = issue?._tag === "Unexpected"
-        ? (FIELDS_ACCEPTED[path.length - 1] ?? "a known key")
+        ? (FIELDS_ACCEPTED[path.length - 1] ?? issue.message.replace(/^is unexpected, expected: /, ""))
         : issue?._tag === "Missing"
         ? "an accounts key with one entry per profile (README, \"Fleet file\")"
         : (issue?.message ?? "a valid value").replace(/^must be /, "")

@@ -56,7 +56,7 @@ const desiredOf = (P: typeof Planner, entry: FleetFile.FleetAccountEntry, file: 
           new InvalidInput({
             field: `${at}.${path}`,
             accepted: issue?._tag === "Unexpected"
-              ? "a setting this version of marginctl can change (multiAssets, marginTypes)"
+              ? "only multiAssets, positionMode, marginTypes, leverage"
               : (issue?.message ?? "a valid value")
           })
         )
