@@ -104,6 +104,36 @@ describe("fleet file", () => {
     expect(again.json().accounts.map((a: any) => a.status)).toEqual(["unchanged", "unchanged", "blocked"])
     const unblocked = write("unblocked.yaml", FLEET.replace("bots-*", "bots-1"))
     expect((await fleet(["plan", "--file", unblocked, "--detailed-exitcode"])).code).toBe(0)
+    const second = await fleet(["apply", "--file", file, "--yes", "--json"])
+    expect(second.code).toBe(3)
+    expect(second.json().accounts.map((a: any) => [a.account, a.status, a.summary])).toEqual([
+      ["main", "unchanged", null],
+      ["bots-1", "unchanged", null],
+      ["bots-2", "blocked", null]
+    ])
+    expect((await sim.apiChanges()).map((c) => c.endpoint)).toHaveLength(4)
+  })
+
+  it("accounts on different upstreams each have their own budget and total", async () => {
+    const other = await startSim({ marginTypes: { ETHUSDT: "ISOLATED" } })
+    try {
+      const profiles = write(
+        "two-upstreams.json",
+        JSON.stringify({
+          profiles: { here: { env: "sim", apiKey: KEY, apiSecret: SECRET }, there: { baseUrl: other.url, apiKey: KEY, apiSecret: SECRET } }
+        })
+      )
+      chmodSync(profiles, 0o600)
+      const file = write("two.yaml", "accounts:\n  here: {}\n  there:\n    marginTypes: { ETHUSDT: CROSSED }\n")
+      const r = await run(["plan", "--file", file, "--json", "--detailed-exitcode"], { sim, env: { ...env, MARGINCTL_CONFIG: profiles } })
+      expect(r.code).toBe(7)
+      expect(r.json().upstreams).toEqual([
+        { baseUrl: sim.url, accounts: ["here"], readWeight: expect.any(Number), applyWeight: 0 },
+        { baseUrl: other.url, accounts: ["there"], readWeight: expect.any(Number), applyWeight: 1 }
+      ])
+    } finally {
+      await other.close()
+    }
   })
 
   it("--detailed-exitcode: 7 when changes are pending", async () => {

@@ -96,6 +96,20 @@ const appliedLines = (a: Applied, P: typeof Planner) =>
     ...(a.error === null ? [] : Output.humanError(a.error))
   ])
 
+/** Each account in `apply`'s JSON: its plan, and its steps and summary (empty and null when it was not applied). */
+const appliedJson = (planned: ReadonlyArray<Planned>, applied: ReadonlyArray<Applied>) => {
+  const byName = new Map(applied.map((a) => [a.name, a]))
+  return planned.map((p) => {
+    const a = byName.get(p.account.name)
+    return {
+      ...accountJson(p),
+      steps: a?.steps ?? [],
+      summary: a?.summary ?? null,
+      ...(a?.error ? { error: Output.errorJson(a.error).error } : {})
+    }
+  })
+}
+
 export const apply = (
   file: string,
   fleet: FleetFile.FleetFile,
@@ -117,7 +131,7 @@ export const apply = (
       `[${p.account.name}] blocked: nothing was sent to this account; clear the blockers above and run the same apply again`
     )
     if (flags.dryRun || toApply.length === 0) {
-      return Output.report(base, [...(flags.dryRun ? ["Dry run: nothing was sent."] : []), ...blockedLines], planExit(planned))
+      return Output.report({ ...base, accounts: appliedJson(planned, []) }, [...(flags.dryRun ? ["Dry run: nothing was sent."] : []), ...blockedLines], planExit(planned))
     }
     if (!flags.yes) {
       const n = toApply.reduce((sum, { plan }) => sum + plan.steps.length, 0)
@@ -129,15 +143,8 @@ export const apply = (
     const applied = yield* Effect.forEach(toApply, ({ p, plan }) => applyOne(P, p, plan, flags.concurrency, flags.json), {
       concurrency: "unbounded"
     })
-    const byName = new Map(applied.map((a) => [a.name, a]))
     return Output.report(
-      {
-        ...base,
-        accounts: planned.map((p) => {
-          const a = byName.get(p.account.name)
-          return { ...accountJson(p), steps: a?.steps ?? [], summary: a?.summary ?? null, ...(a?.error ? { error: Output.errorJson(a.error).error } : {}) }
-        })
-      },
+      { ...base, accounts: appliedJson(planned, applied) },
       [...applied.flatMap((a) => appliedLines(a, P)), ...blockedLines],
       worst([
         planExit(planned),
