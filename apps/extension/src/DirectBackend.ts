@@ -56,7 +56,9 @@ export const make = (
 
     const runner: Planner.Runner = {
       setMultiAssetsMode: client.setMultiAssetsMode,
-      setMarginType: client.setMarginType
+      setMarginType: client.setMarginType,
+      setPositionMode: client.setPositionMode,
+      setLeverage: client.setLeverage
     }
 
     return {

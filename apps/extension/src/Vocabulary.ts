@@ -43,7 +43,7 @@ export const planBlockers = (plan: Plan): Array<BlockerWords> =>
 /** Step `index` of `plan` failed with `error`: what happened and the fix, as the popup shows it. */
 export const stepFailed = (plan: Plan, index: number, error: StepError): StepFailed => {
   const step = plan.steps.find((s) => s.index === index)
-  const x = explain({ _tag: error.tag, code: error.code, ...(step?._tag === "SetMarginType" ? { symbol: step.symbol } : {}) })
+  const x = explain({ _tag: error.tag, code: error.code, ...(step !== undefined && "symbol" in step ? { symbol: step.symbol } : {}) })
   return {
     _tag: "StepFailed",
     index,

@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { MarginType, SymbolId } from "@marginctl/core/Domain"
+import { isDualSide, type MarginType, type PositionMode, type SymbolId } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
 import * as Explain from "@marginctl/core/Explain"
 import type { SetResult } from "@marginctl/core/Outcome"
@@ -44,6 +44,20 @@ export interface ChangesShape {
     marginType: MarginType,
     who: Who,
     before: MarginType | null
+  ) => Effect.Effect<Applied, BinanceError | StoreUnavailable>
+  readonly setPositionMode: (
+    account: AccountRuntime,
+    mode: PositionMode,
+    who: Who,
+    before: PositionMode | null
+  ) => Effect.Effect<Applied, BinanceError | StoreUnavailable>
+  /** `before` is the leverage the caller saw; the core's setter compares with it (Binance answers alike either way). */
+  readonly setLeverage: (
+    account: AccountRuntime,
+    symbol: SymbolId,
+    leverage: number,
+    who: Who,
+    before: number | null
   ) => Effect.Effect<Applied, BinanceError | StoreUnavailable>
 }
 
@@ -138,6 +152,28 @@ export const layer: Layer.Layer<Changes, never, AuditStore | ReadCache | Metrics
           requests.marginType(symbol, marginType),
           account.client.setMarginType(symbol, marginType),
           [keys.marginTypes(account.name), keys.snapshot(account.name)]
+        ),
+      setPositionMode: (account, mode, who, before) =>
+        audited(
+          account,
+          who,
+          "set-position-mode",
+          requests.positionMode(isDualSide(mode)),
+          before === null ? null : requests.positionMode(isDualSide(before)),
+          requests.positionMode(isDualSide(mode)),
+          account.client.setPositionMode(mode),
+          keys.all(account.name)
+        ),
+      setLeverage: (account, symbol, leverage, who, before) =>
+        audited(
+          account,
+          who,
+          "set-leverage",
+          requests.leverage(symbol, leverage),
+          before === null ? null : requests.leverage(symbol, before),
+          requests.leverage(symbol, leverage),
+          account.client.setLeverage(symbol, leverage, before ?? undefined),
+          keys.all(account.name)
         )
     }
   })

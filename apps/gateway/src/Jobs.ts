@@ -119,7 +119,9 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       const waiting = untilStored(`job ${job.id}, a step`)
       const runner: Planner.Runner = {
         setMultiAssetsMode: (on) => waiting(changes.setMultiAssets(account, on, who, !on)),
-        setMarginType: (symbol, type) => waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null))
+        setMarginType: (symbol, type) => waiting(changes.setMarginType(account, symbol, type, who, from.get(symbol) ?? null)),
+        setPositionMode: (mode) => waiting(changes.setPositionMode(account, mode, who, mode === "hedge" ? "one-way" : "hedge")),
+        setLeverage: (symbol, leverage, before) => waiting(changes.setLeverage(account, symbol, leverage, who, before))
       }
       const body = Effect.gen(function*() {
         job.state = "running"

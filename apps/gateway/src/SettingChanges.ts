@@ -64,7 +64,9 @@ export const settingsOf = (state: SettingsState): Settings | null =>
 /** The audit log's request of the changes the gateway makes (the same text for its attempts and for what the stream shows). */
 export const requests = {
   multiAssets: (on: boolean) => ({ multiAssetsMargin: on }),
-  marginType: (symbol: string, marginType: MarginType) => ({ symbol, marginType })
+  marginType: (symbol: string, marginType: MarginType) => ({ symbol, marginType }),
+  positionMode: (dualSidePosition: boolean) => ({ dualSidePosition }),
+  leverage: (symbol: string, leverage: number) => ({ symbol, leverage })
 }
 
 /** The audit action and request of a change, and whether the gateway can make such a change at all. */
@@ -75,9 +77,9 @@ export const auditOf = (c: SettingChange): { readonly action: AuditAction; reado
     case "MarginType":
       return { action: "set-margin-type", request: requests.marginType(c.symbol, c.marginType), made: true }
     case "Leverage":
-      return { action: "set-leverage", request: { symbol: c.symbol, leverage: c.leverage }, made: false }
+      return { action: "set-leverage", request: requests.leverage(c.symbol, c.leverage), made: true }
     case "PositionMode":
-      return { action: "set-position-mode", request: { dualSidePosition: c.dualSidePosition }, made: false }
+      return { action: "set-position-mode", request: requests.positionMode(c.dualSidePosition), made: true }
   }
 }
 
@@ -103,8 +105,8 @@ export const beforeOf = (settings: Settings | null, c: SettingChange): unknown =
     case "MarginType":
       return symbol === undefined ? null : requests.marginType(c.symbol, symbol.marginType)
     case "Leverage":
-      return symbol?.leverage === undefined ? null : { symbol: c.symbol, leverage: symbol.leverage }
+      return symbol?.leverage === undefined ? null : requests.leverage(c.symbol, symbol.leverage)
     case "PositionMode":
-      return { dualSidePosition: settings.dualSidePosition }
+      return requests.positionMode(settings.dualSidePosition)
   }
 }

@@ -5,46 +5,16 @@ import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { type MarginType, makeSymbol, type SymbolId } from "../src/Domain.js"
+import { type MarginType, makeSymbol, type PositionMode, type SymbolId } from "../src/Domain.js"
 import { ServiceUnavailable } from "../src/Errors.js"
 import * as Explain from "../src/Explain.js"
 import * as Planner from "../src/Planner.js"
 import type { AccountSnapshot, BalanceState, SymbolState } from "../src/Snapshot.js"
+import { bal, snapshot, sym } from "./support/Accounts.js"
 import { type Call, makeRunner, type ModelState } from "./support/ExchangeModel.js"
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const sym = (
-  symbol: string,
-  marginType: MarginType,
-  extra: Partial<Omit<SymbolState, "symbol" | "marginType">> = {}
-): SymbolState => ({
-  symbol: makeSymbol(symbol),
-  marginType,
-  leverage: 20,
-  openOrders: 0,
-  positionAmt: 0,
-  initialMargin: 0,
-  marginAsset: symbol.endsWith("USDC") ? "USDC" : "USDT",
-  ...extra
-})
-
-const bal = (asset: string, walletBalance: number, marginAvailable = true): BalanceState => ({
-  asset,
-  walletBalance,
-  marginAvailable
-})
-
-const snapshot = (over: Partial<AccountSnapshot> = {}): AccountSnapshot => ({
-  multiAssetsMargin: false,
-  dualSidePosition: false,
-  symbols: [],
-  balances: [bal("USDT", 1000), bal("USDC", 1000)],
-  creditsMode: false,
-  readWeight: 16,
-  ...over
-})
 
 const entry = (symbol: string, marginType: MarginType): Planner.SymbolMarginType => ({
   symbol: makeSymbol(symbol),
@@ -91,7 +61,14 @@ const satisfies = (desired: Planner.DesiredState, state: ModelState): boolean =>
   const overrides = new Map<string, MarginType>()
   for (const e of desired.marginTypes?.symbols ?? []) overrides.set(e.symbol, e.marginType)
   const all = desired.marginTypes?.all
+  const leverage = new Map<string, number>()
+  for (const e of desired.leverage?.symbols ?? []) leverage.set(e.symbol, e.leverage)
   return (desired.multiAssets === undefined || state.multiAssetsMargin === desired.multiAssets) &&
+    (desired.positionMode === undefined || state.dualSidePosition === (desired.positionMode === "hedge")) &&
+    state.symbols.every((s) => {
+      const l = leverage.get(s.symbol) ?? desired.leverage?.all
+      return l === undefined || s.leverage === l
+    }) &&
     state.symbols.every((s) => {
       const t = overrides.get(s.symbol) ?? all
       return t === undefined || s.marginType === t
@@ -113,8 +90,16 @@ const symbolArb = (name: string, multiAssets: boolean): fc.Arbitrary<SymbolState
     marginType: multiAssets ? fc.constant<MarginType>("CROSSED") : fc.constantFrom(...TYPES),
     openOrders: mostlyZero(fc.integer({ min: 1, max: 3 })),
     positionAmt: mostlyZero(fc.constantFrom(0.5, -2, 10)),
-    initialMargin: fc.integer({ min: 1, max: 3000 })
-  }).map((r) => sym(name, r.marginType, { ...r, initialMargin: r.positionAmt === 0 ? 0 : r.initialMargin }))
+    initialMargin: fc.integer({ min: 1, max: 3000 }),
+    leverage: fc.constantFrom(5, 10, 20, 50),
+    maxLeverage: fc.constantFrom<number | undefined>(undefined, 20, 50, 125)
+  }).map(({ maxLeverage, ...r }) =>
+    sym(name, r.marginType, {
+      ...r,
+      ...(maxLeverage === undefined ? {} : { maxLeverage: Math.max(maxLeverage, r.leverage) }),
+      initialMargin: r.positionAmt === 0 ? 0 : r.initialMargin
+    })
+  )
 
 const balanceArb = (asset: string): fc.Arbitrary<BalanceState> =>
   fc.record({
@@ -129,15 +114,16 @@ const snapshotArb: fc.Arbitrary<AccountSnapshot> = fc.record({
   multiAssets: fc.boolean(),
   credits: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
   names: fc.subarray([...POOL]),
-  readWeight: fc.integer({ min: 1, max: 60 })
-}).chain(({ credits, multiAssets, names, readWeight }) => {
+  readWeight: fc.integer({ min: 1, max: 60 }),
+  dualSidePosition: fc.boolean()
+}).chain(({ credits, dualSidePosition, multiAssets, names, readWeight }) => {
   const on = multiAssets || credits // a credits account is always in Multi-Assets Mode
   const assets = ["USDT", "USDC", "BTC", ...(credits ? ["BNFCR"] : [])]
   return fc.record({
     symbols: fc.tuple(...names.map((n) => symbolArb(n, on))),
     balances: fc.tuple(...assets.map(balanceArb))
   }).map(({ balances, symbols }) =>
-    snapshot({ multiAssetsMargin: on, creditsMode: credits, symbols, balances, readWeight })
+    snapshot({ multiAssetsMargin: on, dualSidePosition, creditsMode: credits, symbols, balances, readWeight })
   )
 })
 
@@ -150,8 +136,13 @@ const desiredArb = (snap: AccountSnapshot, contradictory = false): fc.Arbitrary<
       fc.tuple(...names.map((n) => fc.constantFrom(...TYPES).map((t) => entry(n, t))))
     ),
     duplicateFirst: fc.boolean(),
-    forceIsolated: fc.boolean()
-  }).map(({ all, duplicateFirst, forceIsolated, multiAssets, picked }) => {
+    forceIsolated: fc.boolean(),
+    positionMode: fc.constantFrom<PositionMode | undefined>(undefined, "one-way", "hedge"),
+    leverageAll: fc.constantFrom<number | undefined>(undefined, undefined, 10, 20, 75),
+    leverageSymbols: fc.subarray(snap.symbols.map((s) => s.symbol)).chain((names) =>
+      fc.tuple(...names.map((n) => fc.constantFrom(1, 5, 20, 60, 125).map((leverage) => ({ symbol: n, leverage }))))
+    )
+  }).map(({ all, duplicateFirst, forceIsolated, leverageAll, leverageSymbols, multiAssets, picked, positionMode }) => {
     let symbols: Array<Planner.SymbolMarginType> = [...picked]
     let allType = all
     if (contradictory) {
@@ -168,9 +159,15 @@ const desiredArb = (snap: AccountSnapshot, contradictory = false): fc.Arbitrary<
       ...(symbols.length === 0 ? {} : { symbols })
     }
     const ma = contradictory ? true : multiAssets
+    const leverage: Planner.DesiredLeverage = {
+      ...(leverageAll === undefined ? {} : { all: leverageAll }),
+      ...(leverageSymbols.length === 0 ? {} : { symbols: leverageSymbols })
+    }
     return {
       ...(ma === undefined ? {} : { multiAssets: ma }),
-      ...(Object.keys(marginTypes).length === 0 ? {} : { marginTypes })
+      ...(positionMode === undefined ? {} : { positionMode }),
+      ...(Object.keys(marginTypes).length === 0 ? {} : { marginTypes }),
+      ...(Object.keys(leverage).length === 0 ? {} : { leverage })
     }
   })
 
@@ -299,6 +296,29 @@ describe("Planner properties (exchange model)", () => {
           if (step._tag === "SetMarginType" && step.blockers.length === 0) {
             assert.strictEqual(state.symbols.find((s) => s.symbol === step.symbol)?.marginType, step.to)
           }
+        }
+      }),
+    PROP
+  )
+
+  it.effect.prop(
+    "plans are ordered: Multi-Assets off, position mode, margin types, leverage, Multi-Assets on",
+    { scenario: scenarioArb },
+    ({ scenario: { desired, snap } }) =>
+      Effect.gen(function*() {
+        const plan = planOrDie(desired, snap)
+        const phase = (s: Planner.Step): number =>
+          s._tag === "SetMultiAssets" ? (s.value ? 4 : 0) : s._tag === "SetPositionMode" ? 1 : s._tag === "SetMarginType" ? 2 : 3
+        const phases = plan.steps.map(phase)
+        assert.deepStrictEqual(phases, [...phases].sort((a, b) => a - b))
+        assert.isAtMost(plan.steps.filter((s) => s._tag === "SetPositionMode").length, 1)
+        // Every leverage step asks for what the desired state says, and no symbol has two.
+        const leverageSteps = plan.steps.filter((s): s is Planner.SetLeverageStep => s._tag === "SetLeverage")
+        assert.strictEqual(new Set(leverageSteps.map((s) => s.symbol)).size, leverageSteps.length)
+        for (const s of leverageSteps) {
+          const asked = desired.leverage?.symbols?.find((e) => e.symbol === s.symbol)?.leverage ?? desired.leverage?.all
+          assert.strictEqual(s.to, asked)
+          assert.notStrictEqual(s.from, s.to)
         }
       }),
     PROP

@@ -10,6 +10,12 @@
  * ISOLATED symbol → -4170 any open order → -4172 negative wallet balance of a margin-available asset
  * → -4169 credits lock, or insufficient margin when turning it off (for a margin asset, the cross
  * positions' initial margin exceeds its wallet balance), or positions when `positionsBlockMultiAssets`.
+ *
+ * Position mode (POST /fapi/v1/positionSide/dual), account-wide: -4059 same mode → -4067 any open
+ * order (regular or algo) → -4068 any position. Multi-Assets Mode does not restrict it (§7.4).
+ *
+ * Leverage (POST /fapi/v1/leverage): -4028 above the symbol's maximum (its first bracket) → -4161 a
+ * reduction on an ISOLATED symbol with a position. The same leverage is a success, not a code.
  */
 import * as Account from "./Account.js"
 import { crossInitialMargin } from "./internal/riskViews.js"
@@ -55,5 +61,26 @@ export const multiAssets = (
     }
   }
   if (config.positionsBlockMultiAssets && Account.openPositions(account).length > 0) return -4169
+  return undefined
+}
+
+export const positionMode = (account: Account.Account, dualSidePosition: boolean): number | undefined => {
+  if (account.dualSidePosition === dualSidePosition) return -4059
+  if (Account.openOrderCount(account) > 0) return -4067
+  if (Account.openPositions(account).length > 0) return -4068
+  return undefined
+}
+
+export const leverage = (
+  account: Account.Account,
+  spec: Market.SymbolSpec,
+  target: number,
+  config: SimConfig
+): number | undefined => {
+  if (target > spec.maxLeverage) return -4028
+  const setting = Account.symbolSetting(account, spec.symbol, config.defaultLeverage)
+  if (target < setting.leverage && setting.marginType === "ISOLATED" && Account.hasPosition(account, spec.symbol)) {
+    return -4161
+  }
   return undefined
 }

@@ -40,7 +40,7 @@ const blockerHint = (b: Planner.Blocker): string => {
 
 export const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
   const step = p.steps.find((s) => s.index === e.index)
-  const symbol = step?._tag === "SetMarginType" ? step.symbol : undefined
+  const symbol = step !== undefined && "symbol" in step ? step.symbol : undefined
   const blocker = step?.blockers[0]
   const hint = e.error === undefined
     ? null

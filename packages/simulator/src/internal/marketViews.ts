@@ -1,6 +1,6 @@
 /**
- * JSON bodies of the market data endpoints (exchangeInfo, the asset index), in Binance's documented
- * shapes. Pure functions of the market.
+ * JSON bodies of the market data endpoints (exchangeInfo, the asset index, the leverage brackets),
+ * in Binance's documented shapes. Pure functions of the market.
  * @internal
  */
 import type * as Market from "../Market.js"
@@ -22,6 +22,39 @@ export const assetIndexEntry = (asset: Market.AssetSpec, now: number) => {
     autoExchangeBidRate: dec(i * (1 - asset.autoExchangeBuffer)),
     autoExchangeAskRate: dec(i * (1 + asset.autoExchangeBuffer))
   }
+}
+
+/**
+ * @internal
+ * A symbol's notional brackets (GET /fapi/v1/leverageBracket): the first allows the symbol's maximum
+ * leverage, each next one half of it (down to 1) over a notional five times as large; the maintenance
+ * margin rate is half the initial one, and `cum` keeps the maintenance margin continuous.
+ */
+export const leverageBrackets = (s: Market.SymbolSpec) => {
+  const brackets: Array<{
+    bracket: number
+    initialLeverage: number
+    notionalCap: number
+    notionalFloor: number
+    maintMarginRatio: number
+    cum: number
+  }> = []
+  let leverage = s.maxLeverage
+  let floor = 0
+  let cap = 10_000
+  let cum = 0
+  let previousRate = 0
+  for (;;) {
+    const rate = 1 / (2 * leverage)
+    cum += floor * (rate - previousRate)
+    brackets.push({ bracket: brackets.length + 1, initialLeverage: leverage, notionalCap: cap, notionalFloor: floor, maintMarginRatio: rate, cum })
+    if (leverage === 1) break
+    previousRate = rate
+    leverage = Math.max(1, Math.floor(leverage / 2))
+    floor = cap
+    cap *= 5
+  }
+  return { symbol: s.symbol, brackets }
 }
 
 const symbolInfo = (s: Market.SymbolSpec) => ({

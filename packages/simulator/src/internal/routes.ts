@@ -153,8 +153,8 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const account = ctx.account!
     const symbol = ctx.params.get("symbol")!.value
     const leverage = Number(ctx.params.get("leverage")!.value)
-    const spec = ctx.state.market.symbol(symbol)!
-    if (leverage > spec.maxLeverage) return { code: -4028, fill: [leverage] }
+    const code = Rules.leverage(account, ctx.state.market.symbol(symbol)!, leverage, ctx.state.config)
+    if (code !== undefined) return code === -4028 ? { code, fill: [leverage] } : { code }
     const before = Account.symbolSetting(account, symbol, ctx.state.config.defaultLeverage).leverage
     if (leverage !== before) {
       const snapshot = StreamEvents.snapshot(account)
@@ -172,6 +172,30 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
       StreamEvents.announce(ctx.state, account, snapshot)
     }
     return ok({ symbol, leverage, maxNotionalValue: Views.symbolConfigEntry(account, symbol, ctx.state.config).maxNotionalValue })
+  },
+  setPositionMode: (ctx) => {
+    const account = ctx.account!
+    const target = ctx.params.get("dualSidePosition")!.value === "true"
+    const code = Rules.positionMode(account, target)
+    if (code !== undefined) return { code }
+    account.dualSidePosition = target
+    account.updateTime = ctx.now
+    // Binance sends no user-data event for a position-mode change.
+    ctx.state.log.record({
+      time: ctx.now,
+      source: "api",
+      account: account.name,
+      endpoint: ctx.label,
+      params: { dualSidePosition: target },
+      before: { dualSidePosition: !target },
+      after: { dualSidePosition: target }
+    })
+    return SUCCESS
+  },
+  leverageBrackets: (ctx) => {
+    const symbol = symbolParam(ctx)
+    if (symbol !== undefined) return ok(MarketViews.leverageBrackets(ctx.state.market.symbol(symbol)!))
+    return ok(ctx.state.market.symbols.map(MarketViews.leverageBrackets))
   },
   createListenKey: (ctx) => ok({ listenKey: ctx.state.stream.create(ctx.account!.name, ctx.now) }),
   keepAliveListenKey: (ctx) => {

@@ -156,6 +156,12 @@ export const setMarginType = (sim: Simulator.SimulatorShape, c: Creds, symbol: s
 export const setMultiAssets = (sim: Simulator.SimulatorShape, c: Creds, on: boolean | string) =>
   signed(sim, c, { method: "POST", path: "/fapi/v1/multiAssetsMargin", params: [["multiAssetsMargin", String(on)]] })
 
+export const setPositionMode = (sim: Simulator.SimulatorShape, c: Creds, dualSidePosition: boolean | string) =>
+  signed(sim, c, { method: "POST", path: "/fapi/v1/positionSide/dual", params: [["dualSidePosition", String(dualSidePosition)]] })
+
+export const setLeverage = (sim: Simulator.SimulatorShape, c: Creds, symbol: string, leverage: number) =>
+  signed(sim, c, { method: "POST", path: "/fapi/v1/leverage", params: [["symbol", symbol], ["leverage", String(leverage)]] })
+
 export const get = (sim: Simulator.SimulatorShape, c: Creds, path: string, params: ReadonlyArray<readonly [string, string]> = []) =>
   signed(sim, c, { method: "GET", path, params })
 
