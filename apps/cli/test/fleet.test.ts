@@ -26,10 +26,13 @@ const FLEET = `# the team's accounts
 accounts:
   main:
     multiAssets: on
+    positionMode: hedge
     marginTypes: { "*": CROSSED }
+    leverage: { BTCUSDT: 10 }
   bots-*:
     marginTypes:
       BTCUSDT: ISOLATED
+    leverage: { ETHUSDT: 5 }
 `
 
 beforeAll(async () => {
@@ -64,10 +67,10 @@ describe("fleet file", () => {
     const file = write("fleet.yaml", FLEET)
     const plan = await fleet(["plan", "--file", file])
     expect(plan.code).toBe(3)
-    expect(plan.stdout).toContain("[main]   1. Set BTCUSDT from ISOLATED to CROSSED")
-    expect(plan.stdout).toContain("[bots-1]   1. Set BTCUSDT from CROSSED to ISOLATED")
+    expect(plan.stdout).toMatch(/\[main\]   \d\. Set BTCUSDT from ISOLATED to CROSSED/)
+    expect(plan.stdout).toMatch(/\[bots-1\]   \d\. Set BTCUSDT from CROSSED to ISOLATED/)
     expect(plan.stdout).toMatch(/\[bots-2\] .*open order.*Fix: /)
-    expect(plan.stdout).toMatch(/Weight on http:\/\/127\.0\.0\.1:\d+ \(main, bots-1, bots-2, one budget\): 5 to apply, reads cost 288\./)
+    expect(plan.stdout).toMatch(/Weight on http:\/\/127\.0\.0\.1:\d+ \(main, bots-1, bots-2, one budget\): 9 to apply, reads cost 291\./)
     expect((await fleet(["plan", "--file", file, "--detailed-exitcode"])).code).toBe(3)
 
     const json = await fleet(["plan", "--file", file, "--json"])
@@ -78,25 +81,42 @@ describe("fleet file", () => {
       ["bots-1", "bots-*", "pending"],
       ["bots-2", "bots-*", "blocked"]
     ])
-    expect(doc.accounts[0].desired).toEqual({ multiAssets: true, marginTypes: { all: "CROSSED" } })
-    expect(doc.accounts[2].plan.steps[0].blockers[0]).toMatchObject({ reason: "open-orders", symbol: "BTCUSDT" })
-    expect(doc.upstreams).toEqual([{ baseUrl: sim.url, accounts: ["main", "bots-1", "bots-2"], readWeight: expect.any(Number), applyWeight: 5 }])
+    expect(doc.accounts[0].desired).toEqual({
+      multiAssets: true,
+      positionMode: "hedge",
+      marginTypes: { all: "CROSSED" },
+      leverage: { symbols: [{ symbol: "BTCUSDT", leverage: 10 }] }
+    })
+    expect(doc.accounts[0].plan.steps.map((s: any) => s._tag)).toEqual([
+      "SetPositionMode",
+      "SetMarginType",
+      "SetMarginType",
+      "SetLeverage",
+      "SetMultiAssets"
+    ])
+    expect(doc.accounts[2].plan.steps.find((s: any) => s.blockers.length > 0).blockers[0]).toMatchObject({ reason: "open-orders", symbol: "BTCUSDT" })
+    expect(doc.upstreams).toEqual([{ baseUrl: sim.url, accounts: ["main", "bots-1", "bots-2"], readWeight: 291, applyWeight: 9 }])
     expect(await sim.apiChanges()).toEqual([])
 
     const apply = await fleet(["apply", "--file", file, "--yes"])
     expect(apply.code).toBe(3)
-    expect(apply.stdout).toContain("[main] 3. Turn Multi-Assets Mode on: changed")
-    expect(apply.stdout).toContain("[bots-1] 1. Set BTCUSDT from CROSSED to ISOLATED: changed")
+    expect(apply.stdout).toContain("[main] 5. Turn Multi-Assets Mode on: changed")
+    expect(apply.stdout).toMatch(/\[bots-1\] \d\. Set BTCUSDT from CROSSED to ISOLATED: changed/)
+    expect(apply.stdout).toContain("[bots-1] Done: 2 changed")
     expect(apply.stdout).toContain("[bots-2] blocked: nothing was sent to this account; clear the blockers above")
     expect(apply.stdout).toMatch(/\[bots-2\] .*Fix: cancel/i)
 
     // The final states, read from the simulator itself.
     const [main, bot1, bot2] = await Promise.all(["main", "bots-1", "bots-2"].map(account))
     expect(main.multiAssetsMargin).toBe(true)
+    expect(main.dualSidePosition).toBe(true)
+    expect(main.symbols.BTCUSDT.leverage).toBe(10)
     expect(Object.values(main.symbols).map((s: any) => s.marginType)).not.toContain("ISOLATED")
     expect(bot1.symbols.BTCUSDT.marginType).toBe("ISOLATED")
+    expect(bot1.symbols.ETHUSDT.leverage).toBe(5)
     expect(bot2.symbols.BTCUSDT?.marginType ?? "CROSSED").toBe("CROSSED")
     expect(bot2.orders).toHaveLength(1)
+    expect(bot2.symbols.ETHUSDT?.leverage ?? 20).toBe(20)
 
     // The reached state: nothing left to do but the blocked account.
     const again = await fleet(["plan", "--file", file, "--detailed-exitcode", "--json"])
@@ -111,7 +131,7 @@ describe("fleet file", () => {
       ["bots-1", "unchanged", null],
       ["bots-2", "blocked", null]
     ])
-    expect((await sim.apiChanges()).map((c) => c.endpoint)).toHaveLength(4)
+    expect(await sim.apiChanges()).toHaveLength(7)
   })
 
   it("accounts on different upstreams each have their own budget and total", async () => {
@@ -134,6 +154,17 @@ describe("fleet file", () => {
     } finally {
       await other.close()
     }
+  })
+
+  it("a leverage above the symbol's maximum blocks the account before anything is sent", async () => {
+    const file = write("max.yaml", "accounts:\n  bots-1:\n    leverage: { SOLUSDT: 100 }\n")
+    const before = (await sim.apiChanges()).length
+    const r = await fleet(["apply", "--file", file, "--yes", "--json"])
+    expect(r.code).toBe(3)
+    const [bot] = r.json().accounts
+    expect(bot.status).toBe("blocked")
+    expect(bot.plan.steps[0].blockers[0]).toMatchObject({ reason: "leverage-above-max", symbol: "SOLUSDT" })
+    expect(await sim.apiChanges()).toHaveLength(before)
   })
 
   it("--detailed-exitcode: 7 when changes are pending", async () => {
