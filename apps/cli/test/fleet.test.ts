@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { KEY, leaks, run, SECRET, type Sim, startSim } from "./support/Harness.js"
+import { KEY, leaks, run, runTty, SECRET, type Sim, startSim } from "./support/Harness.js"
 
 const tmp = mkdtempSync(join(tmpdir(), "marginctl-fleet-"))
 const BOT_KEYS = [1, 2].map((n) => ({ apiKey: `fleetBot${n}Key-4Hq2xV9mPz4LwR8sN3bT6yK1dF5g`, secret: `fleetBot${n}Secret-Zt5uW8eQ2rY7iO4pA1sD6fG` }))
@@ -36,7 +36,8 @@ accounts:
 `
 
 beforeAll(async () => {
-  sim = await startSim({ marginTypes: { BTCUSDT: "ISOLATED", ETHUSDT: "ISOLATED" } }, {}, [
+  // Every run reads three accounts (~100 weight each): more than the default 2400 a minute for the whole file.
+  sim = await startSim({ marginTypes: { BTCUSDT: "ISOLATED", ETHUSDT: "ISOLATED" } }, { weightLimit: 24000 }, [
     { name: "bots-1", ...BOT_KEYS[0], balances: { USDT: 1000 } },
     { name: "bots-2", ...BOT_KEYS[1], balances: { USDT: 1000 }, orders: [OPEN_ORDER] }
   ])
@@ -172,6 +173,16 @@ describe("fleet file", () => {
     const r = await fleet(["plan", "--file", file, "--detailed-exitcode"])
     expect(r.code).toBe(7)
     expect((await fleet(["plan", "--file", file])).code).toBe(0)
+  })
+
+  it("asks once for all accounts on a terminal; no sends nothing", async () => {
+    const file = write("ask.yaml", "accounts:\n  bots-*:\n    leverage: { XRPUSDT: 3 }\n")
+    const before = (await sim.apiChanges()).length
+    const r = await runTty(["apply", "--file", file], { sim, env, waitFor: /\[y\/N\]/, answer: "n" })
+    expect(r.stdout).toContain("Apply 2 changes to bots-1, bots-2? [y/N]")
+    expect(r.stdout).toContain("not confirmed; nothing was sent")
+    expect(r.code).toBe(1)
+    expect(await sim.apiChanges()).toHaveLength(before)
   })
 
   it("apply without a terminal needs --yes", async () => {

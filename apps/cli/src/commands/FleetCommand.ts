@@ -142,7 +142,14 @@ export const apply = (
     }
     const applied = yield* Effect.forEach(toApply, ({ p, plan }) => applyOne(P, p, plan, flags.concurrency, flags.json), {
       concurrency: "unbounded"
-    })
+    }).pipe(
+      // Ctrl-C: say where things stand, so that nothing is left half-changed without a word.
+      Effect.onInterrupt(() =>
+        Output.stderr(
+          "\nInterrupted; steps already sent may still complete. Run the same apply again: it only does what is left."
+        )
+      )
+    )
     return Output.report(
       { ...base, accounts: appliedJson(planned, applied) },
       [...applied.flatMap((a) => appliedLines(a, P)), ...blockedLines],

@@ -51,7 +51,8 @@ const plan = Command.make("plan", {
       [
         "marginctl plan --multi-assets on --env sim",
         "marginctl plan --margin-type ISOLATED BTCUSDT ETHUSDT --env sim",
-        "marginctl plan --file desired.json --env sim --json"
+        "marginctl plan --file desired.json --env sim --json",
+        "marginctl plan --file fleet.yaml --detailed-exitcode   (a fleet file: README, \"Fleet file\")"
       ]
     ))
   )
@@ -144,7 +145,8 @@ const apply = Command.make("apply", {
       [
         "marginctl apply --multi-assets on --env sim",
         "marginctl apply --margin-type CROSSED --all --env sim --yes",
-        "marginctl apply --file desired.json --env sim --dry-run"
+        "marginctl apply --file desired.json --env sim --dry-run",
+        "marginctl apply --file fleet.yaml --yes   (every account of a fleet file, in parallel)"
       ]
     ))
   )
