@@ -135,6 +135,16 @@ describe("fleet file", () => {
     expect(await sim.apiChanges()).toHaveLength(7)
   })
 
+  it("--continue-on-blocked applies what is not blocked in a blocked account", async () => {
+    const r = await fleet(["apply", "--file", write("continue.yaml", FLEET), "--yes", "--continue-on-blocked"])
+    expect(r.code).toBe(3)
+    expect(r.stdout).toContain("[bots-2] 2. Set ETHUSDT leverage from 20x to 5x: changed")
+    expect(r.stdout).toMatch(/\[bots-2\] 1\. Set BTCUSDT from CROSSED to ISOLATED: blocked: .*open order/)
+    const bot2 = await account("bots-2")
+    expect(bot2.symbols.ETHUSDT.leverage).toBe(5)
+    expect(bot2.symbols.BTCUSDT?.marginType ?? "CROSSED").toBe("CROSSED")
+  })
+
   it("accounts on different upstreams each have their own budget and total", async () => {
     const other = await startSim({ marginTypes: { ETHUSDT: "ISOLATED" } })
     try {

@@ -72,12 +72,21 @@ interface Applied {
   readonly error: Output.ErrorReport | null
 }
 
-const applyOne = (P: typeof Planner, p: Planned, plan: Planner.Plan, concurrency: number, json: boolean) =>
+interface ApplyFlags {
+  readonly recvWindow: Option.Option<number>
+  readonly json: boolean
+  readonly yes: boolean
+  readonly dryRun: boolean
+  readonly continueOnBlocked: boolean
+  readonly concurrency: number
+}
+
+const applyOne = (P: typeof Planner, p: Planned, plan: Planner.Plan, flags: ApplyFlags) =>
   withAccountClient(p.account, (ctx) =>
     Effect.gen(function*() {
-      const progress = yield* Progress.make(plan, json ? "silent" : "lines", `[${p.account.name}] `)
+      const progress = yield* Progress.make(plan, flags.json ? "silent" : "lines", `[${p.account.name}] `)
       const finished: Array<StepReport> = []
-      const summary = yield* P.applyWith(plan, runnerFor(ctx), { concurrency, continueOnBlocked: false }, (e) =>
+      const summary = yield* P.applyWith(plan, runnerFor(ctx), { concurrency: flags.concurrency, continueOnBlocked: flags.continueOnBlocked }, (e) =>
         Effect.zipRight(
           e._tag === "StepFinished" ? Effect.sync(() => void finished.push(stepReport(plan, e))) : Effect.void,
           progress.onEvent(e)
@@ -113,34 +122,30 @@ const appliedJson = (planned: ReadonlyArray<Planned>, applied: ReadonlyArray<App
 export const apply = (
   file: string,
   fleet: FleetFile.FleetFile,
-  flags: {
-    readonly recvWindow: Option.Option<number>
-    readonly json: boolean
-    readonly yes: boolean
-    readonly dryRun: boolean
-    readonly concurrency: number
-  }
+  flags: ApplyFlags
 ) =>
   Effect.gen(function*() {
     const { P, accounts } = yield* prepare(fleet, file, flags.recvWindow)
     const planned = yield* planAll(accounts)
     if (!flags.json) yield* Effect.forEach(planLines(planned), Output.stdout, { discard: true })
     const base = { ...document(file, planned), dryRun: flags.dryRun }
-    const toApply = planned.flatMap((p) => (p.status === "pending" && p.plan !== null ? [{ p, plan: p.plan }] : []))
-    const blockedLines = planned.filter((p) => p.status === "blocked").map((p) =>
+    // A blocked account is left alone, unless --continue-on-blocked asks for its steps that are not blocked.
+    const applies = (p: Planned) => p.status === "pending" || (p.status === "blocked" && flags.continueOnBlocked)
+    const toApply = planned.flatMap((p) => (applies(p) && p.plan !== null ? [{ p, plan: p.plan }] : []))
+    const blockedLines = planned.filter((p) => p.status === "blocked" && !applies(p)).map((p) =>
       `[${p.account.name}] blocked: nothing was sent to this account; clear the blockers above and run the same apply again`
     )
     if (flags.dryRun || toApply.length === 0) {
       return Output.report({ ...base, accounts: appliedJson(planned, []) }, [...(flags.dryRun ? ["Dry run: nothing was sent."] : []), ...blockedLines], planExit(planned))
     }
     if (!flags.yes) {
-      const n = toApply.reduce((sum, { plan }) => sum + plan.steps.length, 0)
+      const n = toApply.reduce((sum, { plan }) => sum + plan.steps.filter((s) => s.blockers.length === 0).length, 0)
       const prod = toApply.some(({ p }) => p.account.target.name === "prod") ? " (PRODUCTION among them)" : ""
       const names = toApply.map(({ p }) => p.account.name).join(", ")
       const yes = yield* Progress.confirm(`Apply ${n} ${n === 1 ? "change" : "changes"} to ${names}${prod}? [y/N] `)
       if (!yes) return yield* new CliFailure({ exitCode: 1, tag: "Declined", code: null, message: "not confirmed; nothing was sent", hint: null })
     }
-    const applied = yield* Effect.forEach(toApply, ({ p, plan }) => applyOne(P, p, plan, flags.concurrency, flags.json), {
+    const applied = yield* Effect.forEach(toApply, ({ p, plan }) => applyOne(P, p, plan, flags), {
       concurrency: "unbounded"
     }).pipe(
       // Ctrl-C: say where things stand, so that nothing is left half-changed without a word.
