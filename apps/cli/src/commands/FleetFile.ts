@@ -19,7 +19,6 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as YAML from "yaml"
 
 const OnOff = Schema.Union(Schema.Literal("on", "off"), Schema.Boolean).annotations({
   description: "Multi-Assets Mode: on, off, true or false",
@@ -84,7 +83,9 @@ export const load = (file: string): Effect.Effect<Option.Option<FleetFile>, Inva
     const text = yield* fs.readFileString(file).pipe(
       Effect.mapError(() => new InvalidInput({ field: "--file", accepted: "a readable YAML or JSON file", received: JSON.stringify(file) }))
     )
-    // JSON is YAML: one parser reads both, and names the line of a syntax error.
+    // JSON is YAML: one parser reads both, and names the line of a syntax error. Loaded only here,
+    // so that other commands do not pay its start-up time.
+    const YAML = yield* Effect.promise(() => import("yaml"))
     const doc = YAML.parseDocument(text, { uniqueKeys: true })
     const syntax = doc.errors[0]
     if (syntax !== undefined) {
