@@ -238,6 +238,14 @@ describe("fleet file: bad input", () => {
     )
   })
 
+  it("names the account whose profile has no keys", async () => {
+    const profiles = write("nokeys.json", JSON.stringify({ profiles: { lone: { env: "sim" } } }))
+    const file = write("nokeys.yaml", "accounts:\n  lone:\n    multiAssets: off\n")
+    const r = await run(["plan", "--file", file], { sim, env: { ...env, MARGINCTL_CONFIG: profiles } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`error: ${file}: accounts.lone: profile lone: no API key`)
+  })
+
   it("names the line of a YAML syntax error", async () => {
     expect(await refused("syntax.yaml", "accounts:\n  main:\n    multiAssets: on\n   marginTypes: [\n")).toMatch(
       /invalid FILE: line \d+, column \d+: expected valid YAML/

@@ -12,11 +12,11 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { DesiredStateRejected, InvalidInput } from "@marginctl/core/Errors"
 import * as Env from "../Env.js"
-import { type ExitClass, worst } from "../Failure.js"
+import { CliFailure, type ExitClass, worst } from "../Failure.js"
 import { sharedBudgetClientLayer } from "../MainLive.js"
 import * as Output from "../Output.js"
 import { planFor } from "./AccountPlan.js"
-import { loadPlanner, withTargetClient } from "./ExchangeCommand.js"
+import { type Ctx, loadPlanner, withTargetClient } from "./ExchangeCommand.js"
 import * as FleetFile from "./FleetFile.js"
 
 export interface FleetAccount {
@@ -84,6 +84,13 @@ export const prepare = (fleet: FleetFile.FleetFile, file: string, recvWindow: Op
       const target = yield* Env.resolveTarget(
         { env: Option.none(), baseUrl: Option.none(), profile: Option.some(entry.profile), recvWindow },
         "required"
+      ).pipe(
+        // No target or no keys: say which account's profile lacks them.
+        Effect.mapError((e) =>
+          e instanceof CliFailure
+            ? new CliFailure({ exitCode: e.exitCode, tag: e.tag, code: e.code, hint: e.hint, message: `${file}: accounts.${entry.key}: profile ${entry.profile}: ${e.message}` })
+            : e
+        )
       )
       target.warnings.forEach((w) => warnings.add(w))
       let budget = budgets.get(target.baseUrl)
@@ -99,7 +106,7 @@ export const prepare = (fleet: FleetFile.FleetFile, file: string, recvWindow: Op
   })
 
 /** Runs `f` with the account's client (its profile's target and keys, its upstream's shared budget). */
-export const withAccountClient = <A, E, R>(account: FleetAccount, f: Parameters<typeof withTargetClient<A, E, R, InvalidInput>>[2]) =>
+export const withAccountClient = <A, E, R>(account: FleetAccount, f: (ctx: Ctx) => Effect.Effect<A, E, R>) =>
   withTargetClient(account.target, sharedBudgetClientLayer(account.target, account.budget), f)
 
 /** Plans every account at once; an account whose reads fail is reported, the others still planned. */
