@@ -51,8 +51,10 @@ export const make = (
     const context = yield* Layer.build(layer).pipe(Effect.mapError(fromInvalidInput))
     const client = Context.get(context, MarginClient)
     // Showing the account reads its settings alone (weight 10); only a plan reads the orders,
-    // positions and balances its blockers come from (the snapshot, weight 96).
-    const snapshot = Effect.mapError(client.getAccountSnapshot, binance)
+    // positions and balances its blockers come from (the snapshot, weight 96; the leverage brackets,
+    // weight 1, only when the desired state names leverage).
+    const snapshotFor = (desired: Planner.DesiredState) =>
+      Effect.mapError(client.getAccountSnapshotWith({ leverageBrackets: Planner.needsLeverageBrackets(desired) }), binance)
 
     const runner: Planner.Runner = {
       setMultiAssetsMode: client.setMultiAssetsMode,
@@ -65,7 +67,7 @@ export const make = (
       getMode: Effect.mapError(client.getMultiAssetsMode(), binance),
       overview: Effect.map(Effect.mapError(client.settings, binance), overviewOf),
       plan: (desired) =>
-        Effect.flatMap(snapshot, (s) =>
+        Effect.flatMap(snapshotFor(desired), (s) =>
           Either.match(Planner.plan(desired, s), {
             onLeft: (e) => Effect.fail(fromDesired(e)),
             onRight: Effect.succeed

@@ -27,6 +27,7 @@ import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import type { MarginType } from "@marginctl/core/Domain"
 import type { BinanceError } from "@marginctl/core/Errors"
+import { withMaxLeverage } from "@marginctl/core/MarginClient"
 import * as Planner from "@marginctl/core/Planner"
 import type { AccountSnapshot } from "@marginctl/core/Snapshot"
 import type { JobEvent } from "@marginctl/gateway-api/Jobs"
@@ -88,9 +89,14 @@ export const layer: Layer.Layer<Jobs, never, GatewayConfig | ReadCache | Changes
       Effect.gen(function*() {
         const valid = Planner.validateDesired(desired)
         if (Either.isLeft(valid)) return yield* new InvalidRequest({ field: "desired", message: valid.left.reason })
-        const snap = yield* snapshot(account, fresh)
+        const read = yield* snapshot(account, fresh)
+        // A desired leverage is checked against each symbol's maximum before anything is sent.
+        const brackets = Planner.needsLeverageBrackets(desired)
+          ? (yield* (fresh ? cache.refresh : cache.get)(keys.leverageBrackets(account.name), account.client.getLeverageBrackets)).value
+          : undefined
+        const snap = brackets === undefined ? read : { ...read, value: withMaxLeverage(read.value, brackets) }
         const known = new Set(snap.value.symbols.map((s) => s.symbol as string))
-        const unknown = (desired.marginTypes?.symbols ?? []).find((e) => !known.has(e.symbol))
+        const unknown = [...(desired.marginTypes?.symbols ?? []), ...(desired.leverage?.symbols ?? [])].find((e) => !known.has(e.symbol))
         if (unknown !== undefined) {
           return yield* new NotFound({ resource: "symbol", name: unknown.symbol, message: `${account.name} has no symbol ${unknown.symbol}` })
         }

@@ -146,6 +146,8 @@ export const keys = {
   multiAssets: (account: string) => `${account}:multi-assets`,
   marginTypes: (account: string) => `${account}:margin-types`,
   snapshot: (account: string) => `${account}:snapshot`,
+  /** Each symbol's maximum leverage; changes rarely, so no write invalidates it (it ages like the others). */
+  leverageBrackets: (account: string) => `${account}:leverage-brackets`,
   all: (account: string) => [`${account}:multi-assets`, `${account}:margin-types`, `${account}:snapshot`],
   /** The keys a live user-data stream keeps current (not the snapshot: its orders and positions have no event here). */
   settings: (account: string) => [`${account}:multi-assets`, `${account}:margin-types`]

@@ -106,9 +106,9 @@ export const Leverage = Schema.NumberFromString.pipe(Schema.int(), Schema.betwee
 })
 
 /** A symbol's leverage in a desired state: a whole number from 1 to 125 (the symbol's bracket may allow less). */
-export const LeverageValue = Schema.Int.pipe(Schema.between(1, 125)).annotations({
-  identifier: "LeverageValue",
-  message: () => `must be ${LEVERAGE_ACCEPTED}`
+const leverageMessage = { message: () => `must be ${LEVERAGE_ACCEPTED}` }
+export const LeverageValue = Schema.Number.pipe(Schema.int(leverageMessage), Schema.between(1, 125, leverageMessage)).annotations({
+  identifier: "LeverageValue"
 })
 export type LeverageValue = typeof LeverageValue.Type
 

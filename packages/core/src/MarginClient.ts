@@ -55,6 +55,19 @@ export interface SnapshotOptions {
   readonly leverageBrackets?: boolean | undefined
 }
 
+/** The snapshot with each symbol's maximum leverage from the brackets (and their read weight, 1, added). */
+export const withMaxLeverage = (
+  snapshot: AccountSnapshot,
+  brackets: ReadonlyArray<SymbolMaxLeverage>
+): AccountSnapshot => {
+  const max = new Map(brackets.map((b) => [b.symbol as string, b.maxLeverage]))
+  return {
+    ...snapshot,
+    symbols: snapshot.symbols.map((s) => (max.has(s.symbol) ? { ...s, maxLeverage: max.get(s.symbol)! } : s)),
+    readWeight: snapshot.readWeight + Catalog.leverageBrackets.weight({})
+  }
+}
+
 /** Where the Multi-Assets flag is read from: accountConfig (weight 5, default) or the seeds' GET (weight 30). */
 export type ModeSource = "accountConfig" | "multiAssetsMargin"
 
@@ -230,19 +243,16 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
     const getAccountSnapshotWith = (
       options: SnapshotOptions = {}
     ): Effect.Effect<AccountSnapshot, BinanceError> => Effect.gen(function*() {
-      const readBrackets: Effect.Effect<ReadonlyArray<SymbolMaxLeverage> | undefined, BinanceError> =
-        options.leverageBrackets === true ? getLeverageBrackets : Effect.succeed(undefined)
       const [config, orders, algoOrders, account, info, brackets] = yield* Effect.all([
         settings,
         http.call(Catalog.openOrders, {}),
         http.call(Catalog.openAlgoOrders, {}),
         http.call(Catalog.account, {}),
         exchangeInfo,
-        readBrackets
+        options.leverageBrackets === true ? getLeverageBrackets : Effect.succeed([])
       ], { concurrency: "unbounded" })
       const missing = config.symbols.find((s) => s.leverage === undefined)
       if (missing !== undefined) return yield* noLeverage(missing.symbol)
-      const maxLeverage = new Map(brackets?.map((b) => [b.symbol as string, b.maxLeverage]))
       const count = new Map<string, number>()
       for (const o of [...orders, ...algoOrders]) count.set(o.symbol, (count.get(o.symbol) ?? 0) + 1)
       const position = new Map<string, { amt: number; im: number }>()
@@ -252,14 +262,13 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
       }
       const marginAsset = new Map(info.symbols.map((s) => [s.symbol, s.marginAsset ?? s.quoteAsset ?? "USDT"]))
       const marginAvailable = new Map(info.assets.map((a) => [a.asset, a.marginAvailable]))
-      return {
+      const snapshot: AccountSnapshot = {
         multiAssetsMargin: config.multiAssetsMargin,
         dualSidePosition: config.dualSidePosition,
         symbols: config.symbols.map((s): SymbolState => ({
           symbol: s.symbol,
           marginType: s.marginType,
           leverage: s.leverage!,
-          ...(maxLeverage.has(s.symbol) ? { maxLeverage: maxLeverage.get(s.symbol)! } : {}),
           openOrders: count.get(s.symbol) ?? 0,
           positionAmt: position.get(s.symbol)?.amt ?? 0,
           initialMargin: position.get(s.symbol)?.im ?? 0,
@@ -275,10 +284,10 @@ export class MarginClient extends Effect.Service<MarginClient>()("@marginctl/cor
           Catalog.openOrders.weight({}),
           Catalog.openAlgoOrders.weight({}),
           Catalog.account.weight({}),
-          Catalog.exchangeInfo.weight({}),
-          brackets === undefined ? 0 : Catalog.leverageBrackets.weight({})
+          Catalog.exchangeInfo.weight({})
         ].reduce((a, b) => a + b, 0)
       }
+      return options.leverageBrackets === true ? withMaxLeverage(snapshot, brackets) : snapshot
     }).pipe(Effect.withSpan("MarginClient.getAccountSnapshot", { captureStackTrace: false }))
 
     const getAccountSnapshot = getAccountSnapshotWith()

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
-import { CODES, SERVICE_503 } from "../src/BinanceCodes.js"
+import { codeOf, CODES, SERVICE_503 } from "../src/BinanceCodes.js"
 import * as Catalog from "../src/Catalog.js"
 import { fromAnswer } from "../src/Errors.js"
 import { MarginClient } from "../src/MarginClient.js"
@@ -33,7 +33,8 @@ const EXPECTED: Record<number, string> = {
 /** Reasons that matter to the planner and the CLI's explanations. */
 const REASONS: Record<number, string> = {
   [-4047]: "open-orders", [-4048]: "position", [-4168]: "multi-assets", [-4167]: "isolated-symbols",
-  [-4170]: "open-orders", [-4172]: "negative-balance", [-4169]: "insufficient-margin", [-2014]: "format", [-2015]: "rejected"
+  [-4170]: "open-orders", [-4172]: "negative-balance", [-4169]: "insufficient-margin", [-2014]: "format", [-2015]: "rejected",
+  [-4067]: "open-orders", [-4068]: "position", [-4028]: "leverage", [-4161]: "leverage"
 }
 
 describe("error classification", () => {
@@ -54,6 +55,14 @@ describe("error classification", () => {
       }
     })
   }
+
+  it("the planner's position-mode and leverage blockers name their codes from the table", () => {
+    assert.strictEqual(codeOf("PositionModeBlocked", "open-orders"), -4067)
+    assert.strictEqual(codeOf("PositionModeBlocked", "position"), -4068)
+    assert.strictEqual(codeOf("InvalidParameter", "leverage"), -4028)
+    assert.strictEqual(codeOf("AccountRejected", "leverage"), -4161)
+    assert.strictEqual(codeOf("NoChangeNeeded", "position-side"), -4059)
+  })
 
   it("the two -1021 messages are told apart", () => {
     const [behind, ahead] = CODES.find((c) => c.code === -1021)!.messages

@@ -80,7 +80,9 @@ export const renderPanel = (actions: PanelActions) => {
     const nothing = plan.steps.length === 0
     const notes: Array<string> = []
     if (plan.multiAssetsUnchanged) notes.push(`Multi-Assets Mode is already ${plan.multiAssets.before ? "on" : "off"}.`)
+    if (plan.positionModeUnchanged === true) notes.push("The position mode is already as asked.")
     if (plan.unchanged.length > 0) notes.push(`Already as asked: ${plan.unchanged.join(", ")}.`)
+    if ((plan.leverageUnchanged ?? []).length > 0) notes.push(`Leverage already as asked: ${plan.leverageUnchanged!.join(", ")}.`)
     el.panel.replaceChildren(
       title,
       h(
