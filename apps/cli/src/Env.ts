@@ -121,19 +121,38 @@ const readPrivateKey = (
     )
   })
 
+const readProfiles = (file: string, asked: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.readFileString(file).pipe(
+      Effect.mapError(() =>
+        invalid(
+          "NoProfiles",
+          `${asked}: cannot read the profiles file ${file}`,
+          `create it (see the README, "Profiles") or point ${VARS.config} at it`
+        )
+      )
+    ))
+
+const profilesFileOf = (configFile: Option.Option<string>): string =>
+  Option.getOrElse(configFile, () => path.join(os.homedir(), ".config", "marginctl", "profiles.json"))
+
+/** The names of the profiles in the profiles file (what a fleet file's account names and globs match). */
+export const profileNames = (asked: string): Effect.Effect<
+  { readonly file: string; readonly names: ReadonlyArray<string> },
+  InvalidInput | CliFailure,
+  FileSystem.FileSystem
+> =>
+  Effect.gen(function*() {
+    const file = profilesFileOf((yield* readEnv).configFile)
+    const profiles = yield* Profiles.parse(yield* readProfiles(file, asked), file)
+    return { file, names: Object.keys(profiles) }
+  })
+
 /** Reads one profile; warns when the file holds secrets and other users can read it. */
 const loadProfile = (file: string, name: string) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(
-      Effect.mapError(() =>
-        invalid(
-          "NoProfiles",
-          `--profile ${JSON.stringify(name)}: cannot read the profiles file ${file}`,
-          `create it (see the README, "Profiles") or point ${VARS.config} at it`
-        )
-      )
-    )
+    const text = yield* readProfiles(file, `--profile ${JSON.stringify(name)}`)
     const { holdsSecrets, profile } = yield* Profiles.pick(text, file, name)
     const mode = yield* fs.stat(file).pipe(Effect.map((s) => s.mode), Effect.orElseSucceed(() => 0o600))
     const warnings = holdsSecrets && (mode & 0o044) !== 0
@@ -152,7 +171,7 @@ export const resolveTarget = (
 ): Effect.Effect<Target, InvalidInput | CliFailure, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const env = yield* readEnv
-    const profilesFile = Option.getOrElse(env.configFile, () => path.join(os.homedir(), ".config", "marginctl", "profiles.json"))
+    const profilesFile = profilesFileOf(env.configFile)
     const loaded = Option.isSome(flags.profile)
       ? Option.some(yield* loadProfile(profilesFile, flags.profile.value))
       : Option.none()

@@ -22,8 +22,14 @@ export class CliFailure extends Data.TaggedError("CliFailure")<{
 export const invalid = (tag: string, message: string, hint: string | null = null): CliFailure =>
   new CliFailure({ exitCode: 2, tag, code: null, message, hint })
 
+/** `plan --detailed-exitcode`: the plan has changes to apply (as Terraform's 2, which marginctl uses for invalid input). */
+export const CHANGES_PENDING = 7
+
+/** What the process exits with: an exit class, or 7 for pending changes. */
+export type ProcessExit = ExitClass | typeof CHANGES_PENDING
+
 /** Ends the process with this code once everything has been printed (see `Output.teardown`). */
-export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: ExitClass }> {}
+export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: ProcessExit }> {}
 
 /**
  * When several results differ, the worst class wins, in this order (worst first):

@@ -15,6 +15,7 @@ import * as NodeSigner from "@marginctl/core/node/NodeSigner"
 import { InvalidInput } from "@marginctl/core/Errors"
 import type { MarginClient } from "@marginctl/core/MarginClient"
 import * as Signer from "@marginctl/core/Signer"
+import * as WeightBudget from "@marginctl/core/WeightBudget"
 import * as Arr from "effect/Array"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -67,19 +68,32 @@ const CLI_NAMES: Record<string, string> = {
   recvWindow: "--recv-window"
 }
 
+const optionsOf = (target: Target): Client.Options => ({
+  target: target.baseUrl,
+  apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
+  ...Client.credentialOptions(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
+  recvWindow: target.recvWindow,
+  // A person at a terminal: a 429 is waited out as Binance asks (the core logs a warning first).
+  onRateLimited: "wait"
+})
+
+const named = <A, R>(layer: Layer.Layer<A, InvalidInput, R>) =>
+  layer.pipe(Layer.mapError((e) => new InvalidInput({ ...e, field: CLI_NAMES[e.field] ?? e.field })))
+
+const nodeServices = Layer.merge(NodeHttpClient.layer, NodeSigner.layerMaker)
+
 /**
  * The core's client for one target (its own weight budget and server clock), over Node's HTTP client,
  * with its configuration (what `watch`'s user-data stream connects with).
  */
 export const clientLayer = (target: Target): Layer.Layer<MarginClient | BinanceHttp | BinanceConfig, InvalidInput> =>
-  Client.layer({
-    target: target.baseUrl,
-    apiKey: Option.getOrElse(target.apiKey, () => NO_KEY),
-    ...Client.credentialOptions(Option.getOrElse(target.credentials, () => Signer.hmac(NO_KEY))),
-    recvWindow: target.recvWindow,
-    // A person at a terminal: a 429 is waited out as Binance asks (the core logs a warning first).
-    onRateLimited: "wait"
-  }).pipe(
-    Layer.mapError((e) => new InvalidInput({ ...e, field: CLI_NAMES[e.field] ?? e.field })),
-    Layer.provide(Layer.merge(NodeHttpClient.layer, NodeSigner.layerMaker))
+  named(Client.layer(optionsOf(target))).pipe(Layer.provide(nodeServices))
+
+/** The same client using a weight budget that other clients on the same upstream share (a fleet file's accounts). */
+export const sharedBudgetClientLayer = (
+  target: Target,
+  budget: WeightBudget.WeightBudgetShape
+): Layer.Layer<MarginClient | BinanceHttp | BinanceConfig, InvalidInput> =>
+  named(Client.layerSharedBudget(optionsOf(target))).pipe(
+    Layer.provide(Layer.merge(nodeServices, Layer.succeed(WeightBudget.WeightBudget, budget)))
   )

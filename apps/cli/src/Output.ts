@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Explain from "@marginctl/core/Explain"
-import { CliFailure, type ExitClass, ExitCode } from "./Failure.js"
+import { CliFailure, type ExitClass, ExitCode, type ProcessExit } from "./Failure.js"
 import * as Vocabulary from "./Vocabulary.js"
 
 const ANSI = /\x1b\[[0-9;]*m/g
@@ -36,10 +36,10 @@ export const isTerminal = (stream: "stdin" | "stdout"): boolean => Boolean(proce
 export interface Report {
   readonly json: unknown
   readonly human: ReadonlyArray<string>
-  readonly exitCode?: ExitClass | undefined
+  readonly exitCode?: ProcessExit | undefined
 }
 
-export const report = (json: unknown, human: ReadonlyArray<string>, exitCode?: ExitClass): Report => ({ json, human, exitCode })
+export const report = (json: unknown, human: ReadonlyArray<string>, exitCode?: ProcessExit): Report => ({ json, human, exitCode })
 
 export interface ErrorReport {
   readonly tag: string

@@ -32,12 +32,8 @@ const SECRET_FIELDS = new Set(["apiKey", "apiSecret", "privateKeyPassphrase"])
 
 const decodeFile = Schema.decodeUnknownEither(ProfilesFile, { onExcessProperty: "error", errors: "first" })
 
-/** Parses the file's text and picks one profile; errors name the field (`profiles.NAME.apiSecret`). */
-export const pick = (
-  text: string,
-  file: string,
-  name: string
-): Either.Either<{ readonly profile: Profile; readonly holdsSecrets: boolean }, InvalidInput> => {
+/** Parses the file's text; errors name the field (`profiles.NAME.apiSecret`). */
+export const parse = (text: string, file: string): Either.Either<Readonly<Record<string, Profile>>, InvalidInput> => {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -56,7 +52,22 @@ export const pick = (
       : (issue?.message ?? "a valid value")
     return Either.left(new InvalidInput({ field: `${file}: ${where.join(".") || "(top level)"}`, accepted }))
   }
-  const profiles = decoded.right.profiles
+  return Either.right(decoded.right.profiles)
+}
+
+/** Parses the file's text and picks one profile. */
+export const pick = (
+  text: string,
+  file: string,
+  name: string
+): Either.Either<{ readonly profile: Profile; readonly holdsSecrets: boolean }, InvalidInput> =>
+  Either.flatMap(parse(text, file), (profiles) => pickFrom(profiles, file, name))
+
+const pickFrom = (
+  profiles: Readonly<Record<string, Profile>>,
+  file: string,
+  name: string
+): Either.Either<{ readonly profile: Profile; readonly holdsSecrets: boolean }, InvalidInput> => {
   const profile = profiles[name]
   if (profile === undefined) {
     const names = Object.keys(profiles)

@@ -29,7 +29,10 @@ export const desiredOptions = {
   ),
   all: Options.boolean("all").pipe(Options.withDescription("--margin-type applies to every symbol.")),
   file: Options.text("file").pipe(
-    Options.withDescription("JSON file with the desired state (shape: README, \"Desired state file\"), instead of the flags."),
+    Options.withDescription(
+      "JSON file with the desired state (shape: README, \"Desired state file\"), instead of the flags; or a fleet file " +
+        "(YAML or JSON with a top-level \"accounts\" key: README, \"Fleet file\") for many accounts at once."
+    ),
     Options.optional
   ),
   symbols: symbolArgs as Args.Args<Array<string>>
@@ -63,16 +66,19 @@ const fromFile = (file: string) =>
     return yield* new InvalidInput({
       field: `${file}: ${where}`,
       accepted: issue?._tag === "Unexpected"
-        ? "only multiAssets and marginTypes { all, symbols: [{ symbol, marginType }] }"
+        ? "only multiAssets, positionMode, marginTypes { all, symbols: [{ symbol, marginType }] }, leverage { all, symbols: [{ symbol, leverage }] }"
         : (issue?.message ?? "a valid value")
     })
   })
 
+/** Whether the desired state is (also) given with flags. */
+export const usesDesiredFlags = (flags: DesiredFlags): boolean =>
+  Option.isSome(flags.multiAssets) || Option.isSome(flags.marginType) || flags.all || flags.symbols.length > 0
+
 /** The desired state the flags (or the file) describe, checked for contradictions. */
 export const resolveDesired = (flags: DesiredFlags) =>
   Effect.gen(function*() {
-    const usesFlags = Option.isSome(flags.multiAssets) || Option.isSome(flags.marginType) || flags.all ||
-      flags.symbols.length > 0
+    const usesFlags = usesDesiredFlags(flags)
     let desired: Planner.DesiredState
     if (Option.isSome(flags.file)) {
       if (usesFlags) return yield* invalid("InvalidInput", "give the desired state with --file or with flags, not both")

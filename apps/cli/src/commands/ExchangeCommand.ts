@@ -13,6 +13,7 @@ import { MarginClient } from "@marginctl/core/MarginClient"
 import * as CommandLine from "@marginctl/simulator/CommandLine"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Env from "../Env.js"
 import { CliFailure } from "../Failure.js"
@@ -73,11 +74,19 @@ export const withClient = <A, E, R>(
   Effect.gen(function*() {
     const target = yield* Env.resolveTarget(flags, keys)
     yield* Effect.forEach(target.warnings, Output.warn, { discard: true })
-    return yield* Effect.gen(function*() {
-      const ctx: Ctx = { client: yield* MarginClient, http: yield* BinanceHttp, target }
-      return yield* f(ctx).pipe(Effect.catchAll((e) => explain(ctx, e)))
-    }).pipe(Effect.provide(clientLayer(target)))
+    return yield* withTargetClient(target, clientLayer(target), f)
   })
+
+/** Runs `f` with the client `layer` builds for `target`, its failures explained as `withClient` does. */
+export const withTargetClient = <A, E, R, LE>(
+  target: Env.Target,
+  layer: Layer.Layer<MarginClient | BinanceHttp, LE>,
+  f: (ctx: Ctx) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const ctx: Ctx = { client: yield* MarginClient, http: yield* BinanceHttp, target }
+    return yield* f(ctx).pipe(Effect.catchAll((e) => explain(ctx, e)))
+  }).pipe(Effect.provide(layer))
 
 const explain = <E>(ctx: Ctx, e: E): Effect.Effect<never, E | CliFailure> => {
   const tag = tagOf(e)

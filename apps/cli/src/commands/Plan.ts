@@ -5,50 +5,42 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Explain from "@marginctl/core/Explain"
 import type * as Planner from "@marginctl/core/Planner"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
-import { CliFailure, type ExitClass, invalid, worst } from "../Failure.js"
+import * as Option from "effect/Option"
+import { CHANGES_PENDING, CliFailure, invalid } from "../Failure.js"
 import * as Output from "../Output.js"
-import * as Vocabulary from "../Vocabulary.js"
+import { exitOf, planFor, runnerFor, type StepReport, stepReport } from "./AccountPlan.js"
 import { desiredOptions, resolveDesired } from "./Desired.js"
+import * as FleetCommand from "./FleetCommand.js"
 import * as Progress from "./Progress.js"
 import {
   concurrencyOption,
-  type Ctx,
   described,
-  loadPlanner,
   parseConcurrency,
   targetLabel,
   targetOptions,
   withClient
 } from "./ExchangeCommand.js"
 
-/** The plan, what to print about it, and its JSON (desired state and plan, encoded). */
-const planFor = (ctx: Ctx, desired: Planner.DesiredState) =>
-  Effect.gen(function*() {
-    const P = yield* loadPlanner
-    const snapshot = yield* ctx.client.getAccountSnapshotWith({ leverageBrackets: P.needsLeverageBrackets(desired) })
-    const plan = yield* P.plan(desired, snapshot)
-    const lines = [
-      ...(plan.steps.length > 0 ? [`Plan (${plan.steps.length} ${plan.steps.length === 1 ? "step" : "steps"}):`] : []),
-      ...P.describePlan(plan, Vocabulary.vocabulary).map((l) => (plan.steps.length > 0 ? `  ${l}` : l))
-    ]
-    const json = { desired: Schema.encodeSync(P.DesiredState)(desired), plan: Schema.encodeSync(P.Plan)(plan) }
-    return { P, plan, lines, json }
-  })
-
-const plan = Command.make("plan", { ...targetOptions, ...desiredOptions }, (flags) =>
+const plan = Command.make("plan", {
+  ...targetOptions,
+  ...desiredOptions,
+  detailedExitcode: Options.boolean("detailed-exitcode").pipe(
+    Options.withDescription("Exit 0 when there is nothing to do, 7 when changes are pending, 3 when something is blocked, 2 on invalid input.")
+  )
+}, (flags) =>
   Output.run(
     flags.json,
     Effect.gen(function*() {
+      const fleet = yield* FleetCommand.fleetOf(flags)
+      if (Option.isSome(fleet) && Option.isSome(flags.file)) return yield* FleetCommand.plan(flags.file.value, fleet.value, flags)
       const desired = yield* resolveDesired(flags)
       const { json, lines, plan: p } = yield* withClient(flags, "required", (ctx) => planFor(ctx, desired))
       return Output.report(
         json,
         [...lines, ...(p.blocked ? ["Clear the blockers above before applying."] : [])],
-        p.blocked ? 3 : 0
+        p.blocked ? 3 : p.steps.length > 0 && flags.detailedExitcode ? CHANGES_PENDING : 0
       )
     })
   )).pipe(
@@ -59,46 +51,11 @@ const plan = Command.make("plan", { ...targetOptions, ...desiredOptions }, (flag
       [
         "marginctl plan --multi-assets on --env sim",
         "marginctl plan --margin-type ISOLATED BTCUSDT ETHUSDT --env sim",
-        "marginctl plan --file desired.json --env sim --json"
+        "marginctl plan --file desired.json --env sim --json",
+        "marginctl plan --file fleet.yaml --detailed-exitcode   (a fleet file: README, \"Fleet file\")"
       ]
     ))
   )
-
-interface StepReport {
-  readonly index: number
-  readonly title: string
-  readonly outcome: Planner.StepOutcome
-  readonly reconciled: boolean
-  readonly error: { readonly tag: string; readonly code: number | null; readonly message: string; readonly hint: string | null } | null
-}
-
-const blockerHint = (b: Planner.Blocker): string => {
-  const { fix, what } = Explain.explainBlocker(b, Vocabulary.vocabulary)
-  return `${what}; ${fix}`
-}
-
-const stepReport = (p: Planner.Plan, e: Planner.StepFinished): StepReport => {
-  const step = p.steps.find((s) => s.index === e.index)
-  const symbol = step !== undefined && "symbol" in step ? step.symbol : undefined
-  const blocker = step?.blockers[0]
-  const hint = e.error === undefined
-    ? null
-    : e.error.tag === "PlannedBlocker" && blocker !== undefined
-    ? blockerHint(blocker)
-    : Vocabulary.hint({ _tag: e.error.tag, code: e.error.code, symbol })
-  return {
-    index: e.index,
-    title: step?.title ?? `step ${e.index}`,
-    outcome: e.outcome,
-    reconciled: e.reconciled ?? false,
-    error: e.error === undefined ? null : { ...e.error, hint }
-  }
-}
-
-const exitOf = (steps: ReadonlyArray<StepReport>): ExitClass =>
-  worst(steps.map((s) =>
-    s.outcome === "blocked" ? 3 : s.outcome === "failed" ? (s.error === null ? 1 : Explain.exitClassOf(s.error.tag)) : 0
-  ))
 
 const apply = Command.make("apply", {
   ...targetOptions,
@@ -113,7 +70,6 @@ const apply = Command.make("apply", {
   Output.run(
     flags.json,
     Effect.gen(function*() {
-      const desired = yield* resolveDesired(flags)
       const concurrency = yield* parseConcurrency(flags.concurrency)
       const interactive = Output.isTerminal("stdin")
       if (!flags.yes && !flags.dryRun && !interactive) {
@@ -123,6 +79,11 @@ const apply = Command.make("apply", {
           "pass --yes to apply without asking (or --dry-run to only see the plan)"
         )
       }
+      const fleet = yield* FleetCommand.fleetOf(flags)
+      if (Option.isSome(fleet) && Option.isSome(flags.file)) {
+        return yield* FleetCommand.apply(flags.file.value, fleet.value, { ...flags, concurrency })
+      }
+      const desired = yield* resolveDesired(flags)
       return yield* withClient(flags, "required", (ctx) =>
         Effect.gen(function*() {
           const { P, json, lines, plan: p } = yield* planFor(ctx, desired)
@@ -149,13 +110,7 @@ const apply = Command.make("apply", {
           }
           const progress = yield* Progress.make(p, flags.json ? "silent" : Output.isTerminal("stdout") ? "bar" : "lines")
           const finished: Array<StepReport> = []
-          const runner: Planner.Runner = {
-            setMultiAssetsMode: (on) => ctx.client.setMultiAssetsMode(on),
-            setMarginType: (symbol, type) => ctx.client.setMarginType(symbol, type),
-            setPositionMode: (mode) => ctx.client.setPositionMode(mode),
-            setLeverage: (symbol, leverage, from) => ctx.client.setLeverage(symbol, leverage, from)
-          }
-          const summary = yield* P.applyWith(p, runner, { concurrency, continueOnBlocked: flags.continueOnBlocked }, (e) =>
+          const summary = yield* P.applyWith(p, runnerFor(ctx), { concurrency, continueOnBlocked: flags.continueOnBlocked }, (e) =>
             Effect.zipRight(
               e._tag === "StepFinished" ? Effect.sync(() => void finished.push(stepReport(p, e))) : Effect.void,
               progress.onEvent(e)
@@ -190,7 +145,8 @@ const apply = Command.make("apply", {
       [
         "marginctl apply --multi-assets on --env sim",
         "marginctl apply --margin-type CROSSED --all --env sim --yes",
-        "marginctl apply --file desired.json --env sim --dry-run"
+        "marginctl apply --file desired.json --env sim --dry-run",
+        "marginctl apply --file fleet.yaml --yes   (every account of a fleet file, in parallel)"
       ]
     ))
   )

@@ -14,13 +14,14 @@ export interface Progress {
 
 const titleOf = (plan: Planner.Plan, index: number) => plan.steps.find((s) => s.index === index)?.title ?? `step ${index}`
 
-export const make = (plan: Planner.Plan, mode: "bar" | "lines" | "silent"): Effect.Effect<Progress> =>
+/** `prefix` starts every line (`[main] ` when several accounts are applied at once). */
+export const make = (plan: Planner.Plan, mode: "bar" | "lines" | "silent", prefix = ""): Effect.Effect<Progress> =>
   Effect.gen(function*() {
     if (mode === "silent") return { onEvent: () => Effect.void }
     if (mode === "lines") {
       const { describeEvent } = yield* loadPlanner
       return {
-        onEvent: (event) => event._tag === "StepFinished" ? Output.stdout(describeEvent(event, plan)) : Effect.void
+        onEvent: (event) => event._tag === "StepFinished" ? Output.stdout(`${prefix}${describeEvent(event, plan)}`) : Effect.void
       }
     }
     const { Presets, SingleBar } = yield* Effect.promise(() => import("cli-progress"))

@@ -35,13 +35,17 @@ export interface Sim {
   readonly close: () => Promise<void>
 }
 
-/** A simulator with one account "main" (key KEY / SECRET) plus `account` fields and `config`. */
-export const startSim = async (account: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Promise<Sim> => {
+/** A simulator with one account "main" (key KEY / SECRET) plus `account` fields and `config`, and `more` accounts. */
+export const startSim = async (
+  account: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+  more: ReadonlyArray<Record<string, unknown>> = []
+): Promise<Sim> => {
   const server = await startServer({
     port: 0,
     seed: {
       config,
-      accounts: [{ name: "main", apiKey: KEY, secret: SECRET, balances: { USDT: 10000, USDC: 5000, BTC: 0.1 }, ...account }]
+      accounts: [{ name: "main", apiKey: KEY, secret: SECRET, balances: { USDT: 10000, USDC: 5000, BTC: 0.1 }, ...account }, ...more]
     }
   })
   const admin = async <A>(method: string, path: string, body?: unknown): Promise<A> => {
