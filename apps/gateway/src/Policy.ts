@@ -6,7 +6,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { MarginType } from "@marginctl/core/Domain"
+import { MarginType, PositionMode } from "@marginctl/core/Domain"
 import type { DesiredState } from "@marginctl/core/Planner"
 import { PolicyViolation } from "@marginctl/gateway-api/Errors"
 
@@ -16,23 +16,26 @@ export const Policy = Schema.Struct({
   /** The margin types symbols may be set to. */
   marginTypes: Schema.optional(Schema.Array(MarginType).pipe(Schema.minItems(1))),
   /** The only Multi-Assets value allowed. */
-  multiAssets: Schema.optional(Schema.Boolean)
+  multiAssets: Schema.optional(Schema.Boolean),
+  /** The only position mode allowed. */
+  positionMode: Schema.optional(PositionMode)
 })
 export type Policy = typeof Policy.Type
 
-/** The desired state's leverage values (the fields exist once the planner knows leverage). */
-const leveragesOf = (desired: DesiredState): ReadonlyArray<readonly [string, number]> => {
-  const leverage = (desired as { readonly leverage?: { readonly all?: number; readonly symbols?: ReadonlyArray<{ readonly symbol: string; readonly leverage: number }> } })
-    .leverage
-  if (leverage === undefined) return []
-  return [...(leverage.all === undefined ? [] : [["every symbol", leverage.all] as const]), ...(leverage.symbols ?? []).map((s) => [s.symbol, s.leverage] as const)]
-}
+/** The leverages a desired state asks for, each with what it applies to. */
+const leveragesOf = (desired: DesiredState): ReadonlyArray<readonly [string, number]> => [
+  ...(desired.leverage?.all === undefined ? [] : [["every symbol", desired.leverage.all] as const]),
+  ...(desired.leverage?.symbols ?? []).map((s) => [s.symbol, s.leverage] as const)
+]
 
 /** The desired state if it keeps the policy, else the violation naming the rule. */
 export const check = (policy: Policy, desired: DesiredState): Either.Either<DesiredState, PolicyViolation> => {
   const refuse = (rule: string, message: string) => Either.left(new PolicyViolation({ rule, message: `the account's policy refuses it: ${message}` }))
   if (policy.multiAssets !== undefined && desired.multiAssets !== undefined && desired.multiAssets !== policy.multiAssets) {
     return refuse("multiAssets", `Multi-Assets Mode must stay ${policy.multiAssets ? "on" : "off"}`)
+  }
+  if (policy.positionMode !== undefined && desired.positionMode !== undefined && desired.positionMode !== policy.positionMode) {
+    return refuse("positionMode", `the position mode must stay ${policy.positionMode}`)
   }
   if (policy.marginTypes !== undefined) {
     const allowed = policy.marginTypes

@@ -23,7 +23,7 @@ describe.sequential("desired state and drift", () => {
   beforeAll(async () => {
     h = await start({
       seed: seed({ orders: [{ symbol: "SOLUSDT", side: "BUY", type: "LIMIT", price: 100, quantity: 1 }] }),
-      config: { cacheTtlMs: 0, ...accounts({ policy: { marginTypes: ["CROSSED", "ISOLATED"], multiAssets: false } }) }
+      config: { cacheTtlMs: 0, ...accounts({ policy: { marginTypes: ["CROSSED", "ISOLATED"], multiAssets: false, maxLeverage: 20 } }) }
     })
   })
   afterAll(() => h.close())
@@ -64,6 +64,9 @@ describe.sequential("desired state and drift", () => {
     expect(job.body).toMatchObject({ _tag: "PolicyViolation", rule: "multiAssets" })
     const desired = await put(h, "/v1/accounts/demo/desired", { desired: { multiAssets: true } })
     expect(desired.status).toBe(409)
+    const leverage = await put(h, "/v1/accounts/demo/desired", { desired: { leverage: { symbols: [{ symbol: "BTCUSDT", leverage: 50 }] } } })
+    expect(leverage.body).toMatchObject({ _tag: "PolicyViolation", rule: "maxLeverage" })
+    expect(leverage.body.message).toMatch(/BTCUSDT/)
     const counts = (await h.control("GET", "/_sim/requests/count")) as { byPath: Record<string, number> }
     expect(counts.byPath["/fapi/v1/multiAssetsMargin"] ?? 0).toBe(0)
   })
