@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
-import * as FleetFile from "../src/commands/FleetFile.js"
+import * as FleetFile from "@marginctl/core/FleetFile"
 
 const decoded = (json: unknown) => Effect.runSync(FleetFile.decodeFleet(json, "fleet.yaml"))
 
@@ -47,11 +47,11 @@ describe("FleetFile", () => {
 
   it("expands globs over the profile names, refuses a key without profile and a profile named twice", () => {
     const fleet = decoded({ accounts: { main: {}, "bots-?": { multiAssets: "on" } } })
-    const entries = Either.getOrThrow(FleetFile.expand(fleet, "f.yaml", ["main", "bots-1", "bots-2", "bots-10"], "p.json"))
+    const entries = Either.getOrThrow(FleetFile.expand(fleet, "f.yaml", { noun: "profile", names: ["main", "bots-1", "bots-2", "bots-10"], source: "p.json" }))
     expect(entries.map((e) => [e.profile, e.key])).toEqual([["main", "main"], ["bots-1", "bots-?"], ["bots-2", "bots-?"]])
-    const none = FleetFile.expand(fleet, "f.yaml", ["main"], "p.json")
+    const none = FleetFile.expand(fleet, "f.yaml", { noun: "profile", names: ["main"], source: "p.json" })
     expect(Either.isLeft(none) && none.left.field).toBe("f.yaml: accounts.bots-?")
-    const twice = FleetFile.expand(decoded({ accounts: { "bots-1": {}, "bots-*": {} } }), "f.yaml", ["bots-1"], "p.json")
+    const twice = FleetFile.expand(decoded({ accounts: { "bots-1": {}, "bots-*": {} } }), "f.yaml", { noun: "profile", names: ["bots-1"], source: "p.json" })
     expect(Either.isLeft(twice) && twice.left.accepted).toBe("each profile named by one key only; bots-1 is also named by accounts.bots-1")
   })
 })

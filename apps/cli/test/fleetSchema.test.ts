@@ -6,7 +6,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { FleetFile } from "../src/commands/FleetFile.js"
+import { FleetFile } from "@marginctl/core/FleetFile"
 import { APP } from "./support/Harness.js"
 
 const generated = `${JSON.stringify(JSONSchema.make(FleetFile), null, 2)}\n`

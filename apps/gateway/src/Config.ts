@@ -53,6 +53,8 @@ export interface GatewayConfigShape {
   readonly readinessCacheMs: number
   readonly instance: string
   readonly reconcileIntervalMs: number
+  /** The fleet file's absolute path, if one is configured. */
+  readonly fleetFile: string | undefined
   readonly stream: { readonly enabled: boolean; readonly positionModePollMs: number; readonly leaseMs: number }
   readonly tokens: ReadonlyArray<TokenConfig>
   readonly accounts: ReadonlyArray<AccountConfig>
@@ -128,6 +130,7 @@ export const resolve = (file: ConfigFile, env: Env, baseDir: string): Effect.Eff
       readinessCacheMs: file.readinessCacheMs ?? 5_000,
       instance: env.MARGINCTL_GATEWAY_INSTANCE || file.instance || `${os.hostname()}:${port}`,
       reconcileIntervalMs: file.reconcileIntervalMs ?? 300_000,
+      fleetFile: file.fleetFile === undefined ? undefined : path.resolve(baseDir, file.fleetFile),
       stream: {
         enabled: file.stream?.enabled ?? true,
         positionModePollMs: file.stream?.positionModePollMs ?? 60_000,

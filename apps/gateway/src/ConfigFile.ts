@@ -80,6 +80,8 @@ export const ConfigFile = Schema.Struct({
   stream: Schema.optional(StreamEntry),
   /** With reconcile `auto`: the least time between two automatic applies of one account. Default 300000. */
   reconcileIntervalMs: Schema.optional(Int(1000, 86_400_000)),
+  /** A fleet file (YAML or JSON): the desired state of the accounts it names, stored at every start. */
+  fleetFile: Schema.optional(FilePath),
   tokens: Schema.Array(TokenEntry),
   accounts: Schema.Array(AccountEntry)
 })

@@ -18,6 +18,7 @@ import * as UpstreamBudgets from "./UpstreamBudgets.js"
 import * as Changes from "./AuditedChanges.js"
 import * as HotPath from "./HotPath.js"
 import * as Http from "./Http.js"
+import * as DesiredFromFleetFile from "./DesiredFromFleetFile.js"
 import * as DesiredStore from "./DesiredStore.js"
 import * as Drift from "./Drift.js"
 import * as Jobs from "./Jobs.js"
@@ -57,7 +58,8 @@ export const services = (
   ).pipe(Layer.provideMerge(Metrics.layer))
   const live = LiveSettings.layer.pipe(Layer.provideMerge(base))
   const streams = AccountStreams.layer.pipe(Layer.provide([StreamLease.layer, webSocket]))
-  const withStore = Layer.provideMerge(live, DesiredStore.layer.pipe(Layer.provide(Database.layer)))
+  const desiredStore = DesiredStore.layer.pipe(Layer.provide(Database.layer))
+  const withStore = DesiredFromFleetFile.layer.pipe(Layer.provideMerge(Layer.merge(live, desiredStore)))
   const jobs = Jobs.layer.pipe(Layer.provideMerge(Changes.layer.pipe(Layer.provideMerge(withStore))))
   return Layer.mergeAll(Drift.layer, HotPath.layer, streams).pipe(Layer.provideMerge(jobs))
 }

@@ -4,7 +4,11 @@
  * sends them, and automatic reconcile bringing an account changed elsewhere back to its desired state.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ADMIN_TOKEN, type Harness, READER_TOKEN, seed, start, until } from "./support/harness.js"
+import * as Cause from "effect/Cause"
+import * as Runtime from "effect/Runtime"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { ADMIN_TOKEN, type Harness, READER_TOKEN, seed, start, tmpDir, until } from "./support/harness.js"
 
 const json = (h: Harness, path: string, init: RequestInit & { token?: string } = {}) =>
   h.raw(path, { ...init, headers: { "content-type": "application/json", ...init.headers } }).then((r) => ({ ...r, body: JSON.parse(r.text) }))
@@ -115,5 +119,29 @@ describe("an account that cannot leave Multi-Assets Mode", () => {
     const drift = (await json(h, "/v1/accounts/demo/drift", { token: READER_TOKEN })).body
     expect(drift).toMatchObject({ status: "locked" })
     expect(drift.detail).toMatch(/Credits Trading Mode/)
+  })
+})
+
+describe("a fleet file named by the configuration", () => {
+  it("stores the desired state of every account it names at start; a bad entry stops the start, naming it", async () => {
+    const dir = tmpDir("mgw-fleet-")
+    const good = path.join(dir, "fleet.yaml")
+    fs.writeFileSync(good, ["accounts:", "  \"o*\":", "    marginTypes: { \"*\": CROSSED }", "  demo:", "    positionMode: one-way", ""].join("\n"))
+    const h = await start({ config: { fleetFile: good } })
+    try {
+      const demo = (await json(h, "/v1/accounts/demo/desired", { token: READER_TOKEN })).body
+      expect(demo).toMatchObject({ setBy: "(fleet file)", desired: { positionMode: "one-way" } })
+      const other = (await json(h, "/v1/accounts/other/desired", { token: READER_TOKEN })).body
+      expect(other).toMatchObject({ setBy: "(fleet file)", desired: { marginTypes: { all: "CROSSED" } } })
+    } finally {
+      await h.close()
+    }
+    const bad = path.join(dir, "bad.yaml")
+    fs.writeFileSync(bad, ["accounts:", "  demo:", "    leverage: { BTCUSDT: 500 }", ""].join("\n"))
+    const refused = await start({ config: { fleetFile: bad } }).then(() => undefined, (e: unknown) => e)
+    expect(Runtime.isFiberFailure(refused)).toBe(true)
+    const error = Cause.squash((refused as Runtime.FiberFailure)[Runtime.FiberFailureCauseId]) as { field: string; message: string }
+    expect(error).toMatchObject({ _tag: "ConfigError", field: `${bad}: accounts.demo.leverage.BTCUSDT` })
+    expect(error.message).toMatch(/whole number from 1 to 125/)
   })
 })

@@ -14,7 +14,7 @@ import * as Output from "../Output.js"
 import { exitOf, runnerFor, type StepReport, stepReport } from "./AccountPlan.js"
 import type { DesiredFlags } from "./Desired.js"
 import { usesDesiredFlags } from "./Desired.js"
-import * as FleetFile from "./FleetFile.js"
+import * as FleetFile from "@marginctl/core/FleetFile"
 import { accountJson, planAll, type Planned, planExit, prefixed, prepare, upstreamLines, upstreams, withAccountClient } from "./FleetRun.js"
 import * as Progress from "./Progress.js"
 

@@ -17,7 +17,7 @@ import { sharedBudgetClientLayer } from "../MainLive.js"
 import * as Output from "../Output.js"
 import { planFor } from "./AccountPlan.js"
 import { type Ctx, loadPlanner, withTargetClient } from "./ExchangeCommand.js"
-import * as FleetFile from "./FleetFile.js"
+import * as FleetFile from "@marginctl/core/FleetFile"
 
 export interface FleetAccount {
   /** The profile. */
@@ -75,7 +75,7 @@ export const prepare = (fleet: FleetFile.FleetFile, file: string, recvWindow: Op
   Effect.gen(function*() {
     const P = yield* loadPlanner
     const profiles = yield* Env.profileNames(`--file ${file}`)
-    const entries = yield* FleetFile.expand(fleet, file, profiles.names, profiles.file)
+    const entries = yield* FleetFile.expand(fleet, file, { noun: "profile", names: profiles.names, source: profiles.file })
     const budgets = new Map<string, WeightBudget.WeightBudgetShape>()
     const warnings = new Set<string>()
     const accounts: Array<FleetAccount> = []

@@ -2,18 +2,19 @@
  * The fleet file: the desired state of many accounts in one YAML or JSON file (README, "Fleet file").
  *
  *   accounts:
- *     main:                     # a profile name, or a glob (`bots-*`) over the profile names
+ *     main:                     # an account (a CLI profile, a gateway account), or a glob (`bots-*`) over them
  *       multiAssets: on         # on | off | true | false
  *       positionMode: hedge     # one-way | hedge
  *       marginTypes: { "*": CROSSED, BTCUSDT: ISOLATED }
  *       leverage: { "*": 5, BTCUSDT: 10 }
  *
  * A top-level `accounts` key is what tells it apart from the one-account `--file` (the core's
- * DesiredState). `FleetFile` is also what fleet.schema.json is generated from.
+ * DesiredState). `FleetFile` is also what the CLI's fleet.schema.json is generated from. The CLI's
+ * `plan`/`apply --file` and the gateway's `fleetFile` read it here.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Domain from "@marginctl/core/Domain"
-import { InvalidInput } from "@marginctl/core/Errors"
+import * as Domain from "./Domain.js"
+import { InvalidInput } from "./Errors.js"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -58,7 +59,7 @@ export type FleetAccount = typeof FleetAccount.Type
 
 export const FleetFile = Schema.Struct({
   accounts: Schema.Record({
-    key: Schema.NonEmptyString.annotations({ description: "A profile name, or a glob (* and ?) over the profile names" }),
+    key: Schema.NonEmptyString.annotations({ description: "An account (a CLI profile, a gateway account), or a glob (* and ?) over them" }),
     value: FleetAccount
   })
 }).annotations({ identifier: "FleetFile", title: "marginctl fleet file" })
@@ -67,6 +68,14 @@ export type FleetFile = typeof FleetFile.Type
 const FIELDS_ACCEPTED: Record<number, string> = {
   0: "only accounts",
   2: "only multiAssets, positionMode, marginTypes, leverage"
+}
+
+/** Where the names a fleet file's keys match come from: `profile` names of a profiles file, or `account` names of a gateway's configuration. */
+export interface Names {
+  readonly noun: "profile" | "account"
+  readonly names: ReadonlyArray<string>
+  /** Where they are defined (a file), for the error. */
+  readonly source: string
 }
 
 const decode = Schema.decodeUnknownEither(FleetFile, { onExcessProperty: "error", errors: "first" })
@@ -130,7 +139,7 @@ const globMatcher = (pattern: string): (name: string) => boolean => {
 }
 
 export interface FleetAccountEntry {
-  /** The profile. */
+  /** The profile (CLI) or account (gateway) it names. */
   readonly profile: string
   /** The key of the fleet file that names it (the profile itself, or a glob). */
   readonly key: string
@@ -138,15 +147,11 @@ export interface FleetAccountEntry {
 }
 
 /**
- * The profiles each key names. A key that names no profile, or a profile that two keys name, is
- * refused (which settings would win is not obvious).
+ * The names each key matches. A key that matches none, or a name that two keys match, is refused
+ * (which settings would win is not obvious).
  */
-export const expand = (
-  fleet: FleetFile,
-  file: string,
-  profiles: ReadonlyArray<string>,
-  profilesFile: string
-): Either.Either<ReadonlyArray<FleetAccountEntry>, InvalidInput> => {
+export const expand = (fleet: FleetFile, file: string, given: Names): Either.Either<ReadonlyArray<FleetAccountEntry>, InvalidInput> => {
+  const { names: profiles, noun, source } = given
   const entries: Array<FleetAccountEntry> = []
   const byProfile = new Map<string, string>()
   for (const [key, settings] of Object.entries(fleet.accounts)) {
@@ -156,8 +161,8 @@ export const expand = (
         new InvalidInput({
           field: `${file}: accounts.${key}`,
           accepted: profiles.length === 0
-            ? `a profile name or glob; ${profilesFile} defines no profile`
-            : `a profile name or glob matching one of ${profiles.join(", ")} (from ${profilesFile})`
+            ? `a ${noun} name or glob; ${source} defines no ${noun}`
+            : `a ${noun} name or glob matching one of ${profiles.join(", ")} (from ${source})`
         })
       )
     }
@@ -167,7 +172,7 @@ export const expand = (
         return Either.left(
           new InvalidInput({
             field: `${file}: accounts.${key}`,
-            accepted: `each profile named by one key only; ${profile} is also named by accounts.${other}`
+            accepted: `each ${noun} named by one key only; ${profile} is also named by accounts.${other}`
           })
         )
       }
