@@ -63,7 +63,8 @@ afterAll(async () => {
 const fleet = (args: ReadonlyArray<string>) => run(args, { sim, env })
 const account = (name: string) => sim.admin<any>("GET", `/accounts/${name}`)
 
-describe("fleet file", () => {
+// One simulator and the same accounts for every test: one after another.
+describe.sequential("fleet file", () => {
   it("plans every account, applies the unblocked ones, reports the blocked one with its fix", async () => {
     const file = write("fleet.yaml", FLEET)
     const plan = await fleet(["plan", "--file", file])

@@ -74,12 +74,11 @@ export const layer: Layer.Layer<DriftCheck, never, GatewayConfig | Accounts | De
           if (Either.isLeft(planned)) return unknown(account.name, `the desired state cannot be planned: ${planned.left.reason}`)
           const plan = planned.right
           const now = yield* Clock.currentTimeMillis
-          const blockers = plan.steps.flatMap((s) => s.blockers)
           const status: DriftStatus = plan.steps.length === 0
             ? "in-sync"
             : !plan.blocked
             ? "drifted"
-            : blockers.every((b) => b.reason === "credits-lock")
+            : Planner.isLocked(plan)
             ? "locked"
             : "blocked"
           return {

@@ -194,6 +194,15 @@ export type Plan = typeof Plan.Type
 export const plan: (desired: DesiredState, snapshot: AccountSnapshot) => Either.Either<Plan, DesiredStateRejected> =
   plan_.plan
 
+/**
+ * A plan that nothing the account can do will unblock: every blocker is the credits lock (Credits
+ * Trading Mode, BNFCR, only runs in Multi-Assets Mode). Surfaces say "locked" rather than "blocked".
+ */
+export const isLocked = (plan: Plan): boolean => {
+  const blockers = plan.steps.flatMap((s) => s.blockers)
+  return blockers.length > 0 && blockers.every((b) => b.reason === "credits-lock")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Apply
 

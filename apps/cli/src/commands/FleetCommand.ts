@@ -1,7 +1,7 @@
 /**
  * The fleet-file side of `plan` and `apply` (`--file` with a top-level `accounts` key): the JSON
  * document is `{"file", "accounts": [{"account", "key", "target": {"name", "baseUrl"}, "status":
- * "unchanged"|"pending"|"blocked"|"failed", "desired", "plan", "error"}], "upstreams": [{"baseUrl",
+ * "unchanged"|"pending"|"blocked"|"locked"|"failed", "desired", "plan", "error"}], "upstreams": [{"baseUrl",
  * "accounts", "readWeight", "applyWeight"}]}`; `apply` adds `dryRun` and, per applied account,
  * `steps` and `summary`.
  */
@@ -53,17 +53,25 @@ export const plan = (
   flags: { readonly recvWindow: Option.Option<number>; readonly detailedExitcode: boolean }
 ) =>
   Effect.gen(function*() {
-    const { accounts } = yield* prepare(fleet, file, flags.recvWindow)
-    const planned = yield* planAll(accounts)
+    const { P, accounts } = yield* prepare(fleet, file, flags.recvWindow)
+    const planned = yield* planAll(P, accounts)
     const exit = planExit(planned)
     const blocked = planned.some((p) => p.status === "blocked")
+    const locked = planned.some((p) => p.status === "locked")
     const pending = planned.some((p) => p.status === "pending")
     return Output.report(
       document(file, planned),
-      [...planLines(planned), ...(blocked ? ["Clear the blockers above before applying; the other accounts can be applied."] : [])],
+      [
+        ...planLines(planned),
+        ...(blocked ? ["Clear the blockers above before applying; the other accounts can be applied."] : []),
+        ...(locked ? [LOCKED] : [])
+      ],
       exit === 0 && pending && flags.detailedExitcode ? CHANGES_PENDING : exit
     )
   })
+
+/** What "locked" means: no change of the account's own can lift it. */
+const LOCKED = "A locked account is in Credits Trading Mode (BNFCR), which only runs in Multi-Assets Mode: no change of its own can turn it off."
 
 interface Applied {
   readonly name: string
@@ -126,14 +134,16 @@ export const apply = (
 ) =>
   Effect.gen(function*() {
     const { P, accounts } = yield* prepare(fleet, file, flags.recvWindow)
-    const planned = yield* planAll(accounts)
+    const planned = yield* planAll(P, accounts)
     if (!flags.json) yield* Effect.forEach(planLines(planned), Output.stdout, { discard: true })
     const base = { ...document(file, planned), dryRun: flags.dryRun }
     // A blocked account is left alone, unless --continue-on-blocked asks for its steps that are not blocked.
     const applies = (p: Planned) => p.status === "pending" || (p.status === "blocked" && flags.continueOnBlocked)
     const toApply = planned.flatMap((p) => (applies(p) && p.plan !== null ? [{ p, plan: p.plan }] : []))
-    const blockedLines = planned.filter((p) => p.status === "blocked" && !applies(p)).map((p) =>
-      `[${p.account.name}] blocked: nothing was sent to this account; clear the blockers above and run the same apply again`
+    const blockedLines = planned.filter((p) => (p.status === "blocked" || p.status === "locked") && !applies(p)).map((p) =>
+      p.status === "locked"
+        ? `[${p.account.name}] locked: nothing was sent to this account; ${LOCKED}`
+        : `[${p.account.name}] blocked: nothing was sent to this account; clear the blockers above and run the same apply again`
     )
     if (flags.dryRun || toApply.length === 0) {
       return Output.report({ ...base, accounts: appliedJson(planned, []) }, [...(flags.dryRun ? ["Dry run: nothing was sent."] : []), ...blockedLines], planExit(planned))

@@ -31,7 +31,7 @@ export interface FleetAccount {
   readonly budget: WeightBudget.WeightBudgetShape
 }
 
-export type Status = "unchanged" | "pending" | "blocked" | "failed"
+export type Status = "unchanged" | "pending" | "blocked" | "locked" | "failed"
 
 export interface Planned {
   readonly account: FleetAccount
@@ -110,7 +110,7 @@ export const withAccountClient = <A, E, R>(account: FleetAccount, f: (ctx: Ctx) 
   withTargetClient(account.target, sharedBudgetClientLayer(account.target, account.budget), f)
 
 /** Plans every account at once; an account whose reads fail is reported, the others still planned. */
-export const planAll = (accounts: ReadonlyArray<FleetAccount>) =>
+export const planAll = (P: typeof Planner, accounts: ReadonlyArray<FleetAccount>) =>
   Effect.forEach(accounts, (account) =>
     withAccountClient(account, (ctx) => planFor(ctx, account.desired)).pipe(
       Effect.match({
@@ -120,7 +120,7 @@ export const planAll = (accounts: ReadonlyArray<FleetAccount>) =>
         },
         onSuccess: ({ json, lines, plan }): Planned => ({
           account,
-          status: plan.blocked ? "blocked" : plan.steps.length > 0 ? "pending" : "unchanged",
+          status: P.isLocked(plan) ? "locked" : plan.blocked ? "blocked" : plan.steps.length > 0 ? "pending" : "unchanged",
           plan,
           planJson: json.plan,
           lines,
@@ -163,4 +163,4 @@ export const accountJson = (p: Planned) => ({
 
 /** The exit class of a plan's outcome: the worst failure, 3 when an account is blocked, else 0. */
 export const planExit = (planned: ReadonlyArray<Planned>): ExitClass =>
-  worst(planned.map((p) => (p.status === "failed" ? p.error!.exitCode : p.status === "blocked" ? 3 : 0)))
+  worst(planned.map((p) => (p.status === "failed" ? p.error!.exitCode : p.status === "blocked" || p.status === "locked" ? 3 : 0)))
