@@ -20,8 +20,10 @@ import type { BackendShape } from "./Backend.js"
 import * as GatewayAccountEvents from "./GatewayAccountEvents.js"
 import { worded } from "./GatewayErrors.js"
 import * as GatewayJobEvents from "./GatewayJobEvents.js"
+import { isRouteMissing, routeAware } from "./GatewayRoutes.js"
 import { hostOf } from "./Hosts.js"
-import type { ApplyStarted, Overview } from "./Messages.js"
+import type { ApplyStarted, DriftSummary, Overview } from "./Messages.js"
+import type { UserError } from "./UserErrors.js"
 
 export const make = (account: GatewayAccount, token: Redacted.Redacted<string>): Effect.Effect<BackendShape> =>
   Effect.gen(function*() {
@@ -32,6 +34,7 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
       flow(HttpClientRequest.prependUrl(account.gatewayUrl), HttpClientRequest.bearerToken(token))
     )
     const client = yield* HttpApiClient.makeWith(GatewayApi, { httpClient: http })
+    const desired = yield* HttpApiClient.group(GatewayApi, { group: "desired", httpClient: routeAware(http) })
 
     // The settings alone, as the direct backend reads them: the mode (accountConfig upstream) and the
     // margin types (symbolConfig), both cached by the gateway. The account's status would read its
@@ -54,9 +57,19 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
           GatewayJobEvents.follow(http, created.jobId, created.links.events).pipe(Stream.catchAll((e) => Stream.fromEffect(plain(Effect.fail(e)))))
         )))
 
+    // The gateway's drift without its plan (the popup shows the lines); a gateway without the
+    // endpoint keeps no desired state: nothing to show, not an error.
+    const drift: Effect.Effect<DriftSummary | null, UserError> = plain(
+      desired.drift({ path }).pipe(
+        Effect.map((d): DriftSummary | null => ({ status: d.status, lines: d.lines, detail: d.detail })),
+        Effect.catchIf(isRouteMissing, () => Effect.succeed(null))
+      )
+    )
+
     return {
       getMode: Effect.map(plain(client.multiAssets.get({ path })), (s) => s.multiAssetsMargin),
       overview,
+      drift,
       plan: (desired) => Effect.map(plain(client.jobs.plan({ path, payload: { desired } })), (r) => r.plan),
       apply,
       live: GatewayAccountEvents.follow(http, account.gatewayAccount, plain)

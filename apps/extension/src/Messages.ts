@@ -72,6 +72,17 @@ export const Overview = Schema.Struct({
 })
 export type Overview = typeof Overview.Type
 
+/**
+ * How a gateway account differs from the desired state the gateway keeps for it (the gateway's
+ * `Drift`, without its plan): `lines` say in plain words what differs, what blocks it and the fix.
+ */
+export const DriftSummary = Schema.Struct({
+  status: Schema.Literal("in-sync", "drifted", "blocked", "locked", "unknown"),
+  lines: Schema.Array(Schema.String),
+  detail: Schema.String
+})
+export type DriftSummary = typeof DriftSummary.Type
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -86,10 +97,12 @@ export const Unlock = Schema.TaggedStruct("Unlock", { passphrase: Schema.String 
 export const GetMode = Schema.TaggedStruct("GetMode", { account })
 /** Mode, position mode, every symbol's margin type and leverage (`Overview`). */
 export const GetOverview = Schema.TaggedStruct("GetOverview", { account })
+/** The account's drift from its desired state (null: the backend keeps none: direct, or an older gateway). */
+export const GetDrift = Schema.TaggedStruct("GetDrift", { account })
 /** Plans the way from the account's current state to `desired` (nothing is changed). */
 export const MakePlan = Schema.TaggedStruct("MakePlan", { account, desired: DesiredState })
 
-export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, GetOverview, MakePlan)
+export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, GetOverview, GetDrift, MakePlan)
 export type Request = typeof Request.Type
 export type RequestTag = Request["_tag"]
 
@@ -108,6 +121,7 @@ export const Success = {
   Unlock: Schema.Null,
   GetMode: Schema.Boolean,
   GetOverview: Overview,
+  GetDrift: Schema.NullOr(DriftSummary),
   MakePlan: PlanPreview
 } as const
 export type Success<T extends RequestTag> = (typeof Success)[T]["Type"]
