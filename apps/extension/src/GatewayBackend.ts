@@ -24,6 +24,7 @@ import { isRouteMissing, routeAware } from "./GatewayRoutes.js"
 import { hostOf } from "./Hosts.js"
 import type { ApplyStarted, DriftSummary, Overview } from "./Messages.js"
 import type { UserError } from "./UserErrors.js"
+import { planBlockers } from "./Vocabulary.js"
 
 export const make = (account: GatewayAccount, token: Redacted.Redacted<string>): Effect.Effect<BackendShape> =>
   Effect.gen(function*() {
@@ -61,8 +62,14 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
     // endpoint keeps no desired state: nothing to show, not an error.
     const drift: Effect.Effect<DriftSummary | null, UserError> = plain(
       desired.drift({ path }).pipe(
-        Effect.map((d): DriftSummary | null => ({ status: d.status, lines: d.lines, detail: d.detail })),
-        Effect.catchIf(isRouteMissing, () => Effect.succeed(null))
+        Effect.map((d): DriftSummary => ({
+          status: d.status,
+          steps: d.plan?.steps.map((s) => s.title) ?? [],
+          blockers: d.plan === null ? [] : planBlockers(d.plan),
+          lines: d.lines,
+          detail: d.detail
+        })),
+        Effect.catchIf(isRouteMissing, () => Effect.succeed<DriftSummary | null>(null))
       )
     )
 

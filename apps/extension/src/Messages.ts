@@ -72,16 +72,6 @@ export const Overview = Schema.Struct({
 })
 export type Overview = typeof Overview.Type
 
-/**
- * How a gateway account differs from the desired state the gateway keeps for it (the gateway's
- * `Drift`, without its plan): `lines` say in plain words what differs, what blocks it and the fix.
- */
-export const DriftSummary = Schema.Struct({
-  status: Schema.Literal("in-sync", "drifted", "blocked", "locked", "unknown"),
-  lines: Schema.Array(Schema.String),
-  detail: Schema.String
-})
-export type DriftSummary = typeof DriftSummary.Type
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -113,6 +103,20 @@ export type BlockerWords = typeof BlockerWords.Type
 /** A plan and its blockers in words. */
 export const PlanPreview = Schema.Struct({ plan: Plan, blockers: Schema.Array(BlockerWords) })
 export type PlanPreview = typeof PlanPreview.Type
+
+/**
+ * How a gateway account differs from the desired state the gateway keeps for it (the gateway's
+ * `Drift` without its plan): the plan's step titles and blockers in words, and the gateway's plain
+ * lines (what differs, what blocks it, the fix).
+ */
+export const DriftSummary = Schema.Struct({
+  status: Schema.Literal("in-sync", "drifted", "blocked", "locked", "unknown"),
+  steps: Schema.Array(Schema.String),
+  blockers: Schema.Array(BlockerWords),
+  lines: Schema.Array(Schema.String),
+  detail: Schema.String
+})
+export type DriftSummary = typeof DriftSummary.Type
 
 /** What each request answers with when it succeeds. */
 export const Success = {

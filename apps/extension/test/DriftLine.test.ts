@@ -1,47 +1,53 @@
 import { describe, expect, it } from "vitest"
-import type { DriftSummary, UserErrorData } from "../src/Messages.js"
+import type { BlockerWords, DriftSummary, UserErrorData } from "../src/Messages.js"
 import { driftLine } from "../src/popup/DriftLine.js"
 
-const drift = (status: DriftSummary["status"], lines: ReadonlyArray<string>, detail = "2 step(s) would reach the desired state"): DriftSummary => ({
+const drift = (
+  status: DriftSummary["status"],
+  fields: { steps?: ReadonlyArray<string>; blockers?: ReadonlyArray<BlockerWords>; lines?: ReadonlyArray<string>; detail?: string } = {}
+): DriftSummary => ({
   status,
-  lines,
-  detail
+  steps: fields.steps ?? [],
+  blockers: fields.blockers ?? [],
+  lines: fields.lines ?? [],
+  detail: fields.detail ?? "2 step(s) would reach the desired state"
 })
 
 describe("driftLine", () => {
   it("says nothing without a desired state: a direct account, an older gateway, or none set", () => {
     expect(driftLine(null)).toBeNull()
-    expect(driftLine(drift("unknown", [], "no desired state is set"))).toBeNull()
+    expect(driftLine(drift("unknown", { detail: "no desired state is set" }))).toBeNull()
   })
 
   it("says the account matches, with nothing to expand", () => {
-    expect(driftLine(drift("in-sync", [], "the account matches its desired state"))).toEqual({
+    expect(driftLine(drift("in-sync", { detail: "the account matches its desired state" }))).toEqual({
       status: "in-sync",
       text: "Matches its desired state",
       lines: []
     })
   })
 
-  it("names the first difference and how many more, keeping every line to expand", () => {
-    const lines = ["Set BTCUSDT from CROSSED to ISOLATED", "Set ETHUSDT leverage from 20 to 5"]
-    expect(driftLine(drift("drifted", lines))).toEqual({
+  it("names what differs (two steps at most, then how many more) and keeps the gateway's lines to expand", () => {
+    const lines = ["1. Set BTCUSDT from CROSSED to ISOLATED (weight 1)", "Weight: 1 to apply (reads cost 96)."]
+    expect(driftLine(drift("drifted", { steps: ["Set BTCUSDT from CROSSED to ISOLATED"], lines }))).toEqual({
       status: "drifted",
-      text: "Differs from its desired state: Set BTCUSDT from CROSSED to ISOLATED (+1 more)",
+      text: "Differs from its desired state: Set BTCUSDT from CROSSED to ISOLATED",
       lines
     })
-    expect(driftLine(drift("drifted", lines.slice(0, 1)))?.text).toBe("Differs from its desired state: Set BTCUSDT from CROSSED to ISOLATED")
+    const steps = ["Turn Multi-Assets Mode off", "Set BTCUSDT from CROSSED to ISOLATED", "Set ETHUSDT leverage to 5", "Set XRPUSDT leverage to 3"]
+    expect(driftLine(drift("drifted", { steps }))?.text).toBe(
+      "Differs from its desired state: Turn Multi-Assets Mode off; Set BTCUSDT from CROSSED to ISOLATED and 2 more"
+    )
   })
 
-  it("says what blocks it, and a lock, falling back on the detail when there are no lines", () => {
-    const blocked = ["Turn Multi-Assets off: blocked by open orders on BTCUSDT", "Fix: cancel them first"]
-    expect(driftLine(drift("blocked", blocked))?.text).toBe(
-      "Blocked from its desired state: Turn Multi-Assets off: blocked by open orders on BTCUSDT (+1 more)"
-    )
-    expect(driftLine(drift("locked", [], "locked: Credits Trading Mode"))).toEqual({
-      status: "locked",
-      text: "Locked out of its desired state: locked: Credits Trading Mode",
-      lines: []
+  it("says what blocks it and the fix, and a lock, falling back on the detail", () => {
+    const blocker: BlockerWords = { step: 1, what: "BTCUSDT has open orders (Binance -4047).", fix: "Fix: Cancel them first." }
+    expect(driftLine(drift("blocked", { steps: ["Set BTCUSDT from CROSSED to ISOLATED"], blockers: [blocker], lines: ["a", "b"] }))).toEqual({
+      status: "blocked",
+      text: "Blocked: BTCUSDT has open orders (Binance -4047). Fix: Cancel them first.",
+      lines: ["a", "b"]
     })
+    expect(driftLine(drift("locked", { detail: "the account is in Credits Trading Mode" }))?.text).toBe("Locked: the account is in Credits Trading Mode")
   })
 
   it("says on its own line that the drift could not be read", () => {

@@ -99,7 +99,7 @@ export const makeView = (actions: ViewActions) => {
     el.drift.replaceChildren(
       line === null
         ? ""
-        : line.lines.length < 2
+        : line.lines.length === 0
         ? line.text
         : h("details", {}, h("summary", {}, line.text), h("ul", {}, ...line.lines.map((l) => h("li", {}, l))))
     )
