@@ -3,10 +3,11 @@
  * a gateway account matches the desired state the gateway keeps for it. Nothing before a desired state
  * is set; "matches" once it is; "differs", naming the symbol, after the account is changed elsewhere
  * (the simulator's control API, standing for Binance's app) while the popup is open; and "matches"
- * again after the change is undone from the popup.
+ * again after the change is undone from the popup. The line passes axe-core (serious and critical), expanded.
  */
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { seriousViolations } from "./support/axe.js"
 import { type Browser, launch, screenshot } from "./support/browser.js"
 import { addGatewayAccount, closePanel, confirmAndWait, modeShown, rowsShown, setUpPassphrase, switchMarginType } from "./support/flows.js"
 import { type Gateway, gatewayMain, startGateway } from "./support/gateway.js"
@@ -43,7 +44,8 @@ describe.skipIf(main === undefined && !process.env.CI).sequential("popup showing
       accounts: [{ name: "team", apiKey: API_KEY, secret: SECRET, balances: { USDT: 10000 }, marginTypes: { BNBUSDT: "ISOLATED" } }]
     })
     gateway = await startGateway({ main: main!, simUrl: sim.url, token: TOKEN, accounts: [{ name: "team", apiKey: API_KEY, secret: SECRET }] })
-    browser = await launch()
+    // bypassCSP: axe-core's script is added to the popup.
+    browser = await launch({ bypassCSP: true })
     const options = await browser.open("options.html")
     await setUpPassphrase(options)
     await addGatewayAccount(options, { name: "team-gateway", url: gateway.url, account: "team", token: TOKEN })
@@ -77,7 +79,10 @@ describe.skipIf(main === undefined && !process.env.CI).sequential("popup showing
     await differs.waitFor({ timeout: 10_000 })
     expect(await drift(popup).getAttribute("data-status")).toBe("drifted")
     expect(await differs.textContent()).toContain("BNBUSDT")
+    await differs.locator("summary").click()
+    await differs.getByText("1. Set BNBUSDT from CROSSED to ISOLATED", { exact: false }).waitFor()
     await screenshot(popup, "drift-01-differs")
+    expect(await seriousViolations(popup)).toEqual([])
   })
 
   it("says the account matches again after the change is undone from the popup", async () => {
