@@ -58,8 +58,9 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
           GatewayJobEvents.follow(http, created.jobId, created.links.events).pipe(Stream.catchAll((e) => Stream.fromEffect(plain(Effect.fail(e)))))
         )))
 
-    // The gateway's drift without its plan (the popup shows the lines); a gateway without the
-    // endpoint keeps no desired state: nothing to show, not an error.
+    // The gateway's drift without its plan: the step titles and the blockers worded here (as for a
+    // plan: the popup does not carry the core's words). A gateway without the endpoint keeps no
+    // desired state: nothing to show, not an error.
     const drift: Effect.Effect<DriftSummary | null, UserError> = plain(
       desired.drift({ path }).pipe(
         Effect.map((d): DriftSummary => ({

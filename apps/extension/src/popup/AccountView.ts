@@ -1,7 +1,8 @@
 /**
  * The popup's page: the account picker, the passphrase form, Multi-Assets Mode and the position mode,
  * the isolated symbols (or those matching the search) with their leverage and a switch each, the last
- * error, the panel, and whether changes made elsewhere show as they happen ("live"). Orders and positions are not read to show the account (only a plan reads
+ * error, the panel, whether changes made elsewhere show as they happen ("live"), and a gateway
+ * account's drift from its desired state (`DriftLine`). Orders and positions are not read to show the account (only a plan reads
  * them, and its blockers name them).
  */
 import type { SymbolId } from "@marginctl/core/Domain"
