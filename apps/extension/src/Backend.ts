@@ -6,7 +6,7 @@
 import type { DesiredState, Plan, ProgressEvent } from "@marginctl/core/Planner"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import type { ApplyStarted, LiveMessage, Overview } from "./Messages.js"
+import type { ApplyStarted, DriftSummary, LiveMessage, Overview } from "./Messages.js"
 import type { UserError } from "./UserErrors.js"
 
 export interface BackendShape {
@@ -14,6 +14,8 @@ export interface BackendShape {
   readonly getMode: Effect.Effect<boolean, UserError>
   /** The account's settings (mode, position mode, margin types, leverage): no orders or positions. */
   readonly overview: Effect.Effect<Overview, UserError>
+  /** How the account differs from its desired state; null when the backend keeps none (direct, or a gateway without drift). */
+  readonly drift: Effect.Effect<DriftSummary | null, UserError>
   /** Plans from a full read of the account (orders, positions, balances): the blockers come from it. */
   readonly plan: (desired: DesiredState) => Effect.Effect<Plan, UserError>
   /** Runs a confirmed plan: `ApplyStarted` first, then core's progress events ending with `Done`. */

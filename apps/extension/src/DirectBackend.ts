@@ -110,6 +110,8 @@ export const make = (
     return {
       getMode: Effect.mapError(client.getMultiAssetsMode(), binance),
       overview: Effect.map(Effect.mapError(client.settings, binance), overviewOf),
+      // Binance keeps no desired state: only a gateway does.
+      drift: Effect.succeed(null),
       plan: (desired) =>
         Effect.flatMap(snapshotFor(desired), (s) =>
           Either.match(Planner.plan(desired, s), {

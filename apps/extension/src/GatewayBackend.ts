@@ -20,8 +20,11 @@ import type { BackendShape } from "./Backend.js"
 import * as GatewayAccountEvents from "./GatewayAccountEvents.js"
 import { worded } from "./GatewayErrors.js"
 import * as GatewayJobEvents from "./GatewayJobEvents.js"
+import { isRouteMissing, routeAware } from "./GatewayRoutes.js"
 import { hostOf } from "./Hosts.js"
-import type { ApplyStarted, Overview } from "./Messages.js"
+import type { ApplyStarted, DriftSummary, Overview } from "./Messages.js"
+import type { UserError } from "./UserErrors.js"
+import { planBlockers } from "./Vocabulary.js"
 
 export const make = (account: GatewayAccount, token: Redacted.Redacted<string>): Effect.Effect<BackendShape> =>
   Effect.gen(function*() {
@@ -32,6 +35,7 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
       flow(HttpClientRequest.prependUrl(account.gatewayUrl), HttpClientRequest.bearerToken(token))
     )
     const client = yield* HttpApiClient.makeWith(GatewayApi, { httpClient: http })
+    const desired = yield* HttpApiClient.group(GatewayApi, { group: "desired", httpClient: routeAware(http) })
 
     // The settings alone, as the direct backend reads them: the mode (accountConfig upstream) and the
     // margin types (symbolConfig), both cached by the gateway. The account's status would read its
@@ -54,9 +58,26 @@ export const make = (account: GatewayAccount, token: Redacted.Redacted<string>):
           GatewayJobEvents.follow(http, created.jobId, created.links.events).pipe(Stream.catchAll((e) => Stream.fromEffect(plain(Effect.fail(e)))))
         )))
 
+    // The gateway's drift without its plan: the step titles and the blockers worded here (as for a
+    // plan: the popup does not carry the core's words). A gateway without the endpoint keeps no
+    // desired state: nothing to show, not an error.
+    const drift: Effect.Effect<DriftSummary | null, UserError> = plain(
+      desired.drift({ path }).pipe(
+        Effect.map((d): DriftSummary => ({
+          status: d.status,
+          steps: d.plan?.steps.map((s) => s.title) ?? [],
+          blockers: d.plan === null ? [] : planBlockers(d.plan),
+          lines: d.lines,
+          detail: d.detail
+        })),
+        Effect.catchIf(isRouteMissing, () => Effect.succeed<DriftSummary | null>(null))
+      )
+    )
+
     return {
       getMode: Effect.map(plain(client.multiAssets.get({ path })), (s) => s.multiAssetsMargin),
       overview,
+      drift,
       plan: (desired) => Effect.map(plain(client.jobs.plan({ path, payload: { desired } })), (r) => r.plan),
       apply,
       live: GatewayAccountEvents.follow(http, account.gatewayAccount, plain)

@@ -72,6 +72,7 @@ export const Overview = Schema.Struct({
 })
 export type Overview = typeof Overview.Type
 
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -86,10 +87,12 @@ export const Unlock = Schema.TaggedStruct("Unlock", { passphrase: Schema.String 
 export const GetMode = Schema.TaggedStruct("GetMode", { account })
 /** Mode, position mode, every symbol's margin type and leverage (`Overview`). */
 export const GetOverview = Schema.TaggedStruct("GetOverview", { account })
+/** The account's drift from its desired state (null: the backend keeps none: direct, or an older gateway). */
+export const GetDrift = Schema.TaggedStruct("GetDrift", { account })
 /** Plans the way from the account's current state to `desired` (nothing is changed). */
 export const MakePlan = Schema.TaggedStruct("MakePlan", { account, desired: DesiredState })
 
-export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, GetOverview, MakePlan)
+export const Request = Schema.Union(GetState, SelectAccount, Unlock, GetMode, GetOverview, GetDrift, MakePlan)
 export type Request = typeof Request.Type
 export type RequestTag = Request["_tag"]
 
@@ -101,6 +104,20 @@ export type BlockerWords = typeof BlockerWords.Type
 export const PlanPreview = Schema.Struct({ plan: Plan, blockers: Schema.Array(BlockerWords) })
 export type PlanPreview = typeof PlanPreview.Type
 
+/**
+ * How a gateway account differs from the desired state the gateway keeps for it (the gateway's
+ * `Drift` without its plan): the plan's step titles and blockers in words, and the gateway's plain
+ * lines (what differs, what blocks it, the fix).
+ */
+export const DriftSummary = Schema.Struct({
+  status: Schema.Literal("in-sync", "drifted", "blocked", "locked", "unknown"),
+  steps: Schema.Array(Schema.String),
+  blockers: Schema.Array(BlockerWords),
+  lines: Schema.Array(Schema.String),
+  detail: Schema.String
+})
+export type DriftSummary = typeof DriftSummary.Type
+
 /** What each request answers with when it succeeds. */
 export const Success = {
   GetState: PopupState,
@@ -108,6 +125,7 @@ export const Success = {
   Unlock: Schema.Null,
   GetMode: Schema.Boolean,
   GetOverview: Overview,
+  GetDrift: Schema.NullOr(DriftSummary),
   MakePlan: PlanPreview
 } as const
 export type Success<T extends RequestTag> = (typeof Success)[T]["Type"]

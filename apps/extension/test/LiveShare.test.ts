@@ -27,6 +27,7 @@ const fake = Effect.gen(function*() {
       counts.reads++
       return read
     }),
+    drift: Effect.succeed(null),
     plan: () => Effect.die("not planned here"),
     apply: () => Stream.die("not applied here"),
     live: Stream.unwrapScoped(Effect.as(

@@ -30,6 +30,17 @@ describe("Messages", () => {
     }
     assert.deepStrictEqual(Schema.decodeUnknownSync(ApplyMessage)(Schema.encodeSync(ApplyMessage)(done)), done)
   })
+
+  it("answers a drift with its summary or null (no desired state kept), and refuses an unknown status", () => {
+    assert.isTrue(Either.isRight(Schema.decodeUnknownEither(Request)({ _tag: "GetDrift", account: "a" })))
+    const answer = Answer(Success.GetDrift)
+    const summary = { status: "drifted" as const, steps: ["Set BTCUSDT from CROSSED to ISOLATED"], blockers: [], lines: ["1. Set BTCUSDT"], detail: "1 step(s)" }
+    for (const value of [summary, null]) {
+      const sent = JSON.parse(JSON.stringify(Schema.encodeSync(answer)({ _tag: "Ok", value })))
+      assert.deepStrictEqual(Schema.decodeUnknownSync(answer)(sent), { _tag: "Ok", value })
+    }
+    assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(answer)({ _tag: "Ok", value: { ...summary, status: "sideways" } })))
+  })
 })
 
 describe("errors in plain words", () => {

@@ -35,6 +35,7 @@ const counting = () => {
         ? Effect.fail(internal("unreachable"))
         : Effect.succeed<Overview>({ multiAssets: false, hedgeMode: false, symbols: [], readWeight: state.reads * 10 })
     }),
+    drift: Effect.succeed(null),
     plan: () => Effect.succeed(plan),
     apply: () => Stream.succeed({ _tag: "Done", summary: { changed: 0, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true } }),
     live: Stream.make<Array<LiveMessage>>(

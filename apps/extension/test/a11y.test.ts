@@ -2,34 +2,12 @@
  * Accessibility of the popup (overview, plan preview with a blocker, unlock form) and the options page,
  * checked with axe-core inside the same Chromium: no serious or critical violation.
  */
-import { createRequire } from "node:module"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { seriousViolations } from "./support/axe.js"
 import { type Browser, launch } from "./support/browser.js"
 import { addDirectAccount, closePanel, modeShown, PASSPHRASE, rowsShown, setUpPassphrase, switchMarginType } from "./support/flows.js"
 import { type Sim, startSim } from "./support/sim.js"
-
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js")
-
-interface Violation {
-  readonly id: string
-  readonly impact: string | null
-  readonly help: string
-  readonly nodes: ReadonlyArray<{ readonly target: ReadonlyArray<string> }>
-}
-
-/** Runs axe on the page and returns the serious and critical violations (id, help, targets). */
-const seriousViolations = async (page: Page): Promise<Array<string>> => {
-  await page.addScriptTag({ path: AXE })
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: Array<Violation> }> } }).axe
-    const result = await axe.run({ resultTypes: ["violations"] })
-    return result.violations
-  })
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)
-}
 
 describe.sequential("accessibility (axe-core in Chromium)", () => {
   let sim: Sim

@@ -1,13 +1,15 @@
 /**
  * The popup's page: the account picker, the passphrase form, Multi-Assets Mode and the position mode,
  * the isolated symbols (or those matching the search) with their leverage and a switch each, the last
- * error, the panel, and whether changes made elsewhere show as they happen ("live"). Orders and positions are not read to show the account (only a plan reads
+ * error, the panel, whether changes made elsewhere show as they happen ("live"), and a gateway
+ * account's drift from its desired state (`DriftLine`). Orders and positions are not read to show the account (only a plan reads
  * them, and its blockers name them).
  */
 import type { SymbolId } from "@marginctl/core/Domain"
 import type { DesiredState } from "@marginctl/core/Planner"
 import { h, show } from "../Dom.js"
 import type { SymbolRow } from "../Messages.js"
+import { driftLine } from "./DriftLine.js"
 import { type PanelActions, renderPanel } from "./PlanPanel.js"
 import { el, state } from "./PopupState.js"
 
@@ -86,6 +88,24 @@ export const makeView = (actions: ViewActions) => {
     )
   }
 
+  // Rebuilt only when what it says changes: a live re-render keeps the lines expanded.
+  let shownDrift = ""
+  const renderDrift = () => {
+    const line = state.overview === null ? null : driftLine(state.drift)
+    const key = line === null ? "" : [line.status, line.text, ...line.lines].join("\n")
+    if (key === shownDrift) return
+    shownDrift = key
+    show(el.drift, line !== null)
+    el.drift.dataset.status = line?.status ?? ""
+    el.drift.replaceChildren(
+      line === null
+        ? ""
+        : line.lines.length === 0
+        ? line.text
+        : h("details", {}, h("summary", {}, line.text), h("ul", {}, ...line.lines.map((l) => h("li", {}, l))))
+    )
+  }
+
   const render = () => {
     const { accounts, selected, vault } = state
     el.account.replaceChildren(
@@ -114,6 +134,7 @@ export const makeView = (actions: ViewActions) => {
     el.live.title = live
       ? "Changes made elsewhere show here as they happen."
       : state.liveReason ?? "Changes made elsewhere show when the popup is opened again."
+    renderDrift()
     renderRows()
     renderPanel(actions)
   }

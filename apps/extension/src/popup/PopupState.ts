@@ -1,7 +1,7 @@
 /** What the popup shows (the selected account, its settings, the open panel, the last error) and its elements. */
 import type { DesiredState, Plan, ProgressEvent, StepOutcome } from "@marginctl/core/Planner"
 import { byId } from "../Dom.js"
-import type { AccountSummary, BlockerWords, Overview, StepFailed, UserErrorData, VaultStatus } from "../Messages.js"
+import type { AccountSummary, BlockerWords, DriftSummary, Overview, StepFailed, UserErrorData, VaultStatus } from "../Messages.js"
 
 export type UserError = UserErrorData
 
@@ -30,6 +30,8 @@ export interface State {
   vault: VaultStatus
   /** The account's settings (mode, position mode, margin types, leverage): a pushed change replaces a field or a row. */
   overview: Overview | null
+  /** A gateway account's drift from its desired state, or why it could not be read (null: none kept, or not read yet). */
+  drift: DriftSummary | UserError | null
   /** Changes made elsewhere show as they happen (the live port says so); `liveReason` says why not. */
   live: boolean
   liveReason: string | undefined
@@ -47,6 +49,7 @@ export const state: State = {
   selected: null,
   vault: "locked",
   overview: null,
+  drift: null,
   live: false,
   liveReason: undefined,
   readFailed: false,
@@ -71,6 +74,7 @@ export const el = {
   maState: byId("ma-state"),
   maToggle: byId<HTMLButtonElement>("ma-toggle"),
   positionMode: byId("position-mode"),
+  drift: byId("drift"),
   search: byId<HTMLInputElement>("search"),
   rows: byId<HTMLUListElement>("rows"),
   rowsNote: byId("rows-note")

@@ -66,6 +66,7 @@ const follow = (account: string, generation: number): void => {
     state.live = view.live
     state.liveReason = view.reason
     render()
+    if (message._tag !== "LiveStatus") loadDriftSoon(account, generation)
   }
   const fiber = runFork(Effect.flatMap(WorkerClient, (c) => c.live({ account }, onMessage)))
   following = fiber
@@ -80,12 +81,35 @@ const follow = (account: string, generation: number): void => {
   })
 }
 
+/** Reads the drift of a gateway account from its desired state (a direct account keeps none). */
+const loadDrift = async (account: string, generation: number): Promise<void> => {
+  if (state.accounts.find((a) => a.id === account)?.backend !== "gateway") return
+  const drift = await run(Effect.flatMap(WorkerClient, (c) => c.request({ _tag: "GetDrift", account })))
+  if (generation !== state.generation) return
+  // A failed read shows on the drift line alone: the settings shown are not affected.
+  state.drift = Exit.isSuccess(drift) ? drift.value : Option.getOrNull(Cause.failureOption(drift.cause))
+  render()
+}
+
+/**
+ * The drift read again once the account's changes have settled: the gateway computes it within a
+ * second of a change, and a burst of changes (an apply, a reconnection) needs one read, not one each.
+ */
+const DRIFT_SETTLE_MS = 1200
+let driftTimer: ReturnType<typeof setTimeout> | undefined
+const loadDriftSoon = (account: string, generation: number): void => {
+  clearTimeout(driftTimer)
+  driftTimer = setTimeout(() => void loadDrift(account, generation), DRIFT_SETTLE_MS)
+}
+
 const loadAccount = async (): Promise<void> => {
   const account = state.selected
   if (account === null || state.vault !== "unlocked") return
   const generation = ++state.generation
   stopFollowing()
+  clearTimeout(driftTimer)
   state.overview = null
+  state.drift = null
   state.readFailed = false
   state.error = null
   state.status = "Reading the account…"
@@ -97,6 +121,7 @@ const loadAccount = async (): Promise<void> => {
   if (Exit.isSuccess(overview)) {
     state.overview = overview.value
     render()
+    void loadDrift(account, generation)
     // After the read: the settings the live port sends on connecting are newer than a memoized read.
     follow(account, generation)
   } else {

@@ -39,6 +39,8 @@ const dispatch = (request: Request): Effect.Effect<unknown, UserError, AccountSt
         return yield* Effect.flatMap(backends.forAccount(request.account), (b) => b.getMode)
       case "GetOverview":
         return yield* Effect.flatMap(backends.forAccount(request.account), (b) => b.overview)
+      case "GetDrift":
+        return yield* Effect.flatMap(backends.forAccount(request.account), (b) => b.drift)
       case "MakePlan":
         return yield* Effect.flatMap(backends.forAccount(request.account), (b) =>
           Effect.map(b.plan(request.desired), (plan) => ({ plan, blockers: planBlockers(plan) })))
