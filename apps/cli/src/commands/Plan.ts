@@ -70,20 +70,23 @@ const apply = Command.make("apply", {
   Output.run(
     flags.json,
     Effect.gen(function*() {
-      const concurrency = yield* parseConcurrency(flags.concurrency)
-      const interactive = Output.isTerminal("stdin")
-      if (!flags.yes && !flags.dryRun && !interactive) {
-        return yield* invalid(
+      // What to apply is checked before the confirmation: a refusal names the options that say it.
+      const confirmable = flags.yes || flags.dryRun || Output.isTerminal("stdin")
+        ? Effect.void
+        : invalid(
           "ConfirmationRequired",
           "apply changes the account and needs a confirmation, but stdin is not a terminal",
           "pass --yes to apply without asking (or --dry-run to only see the plan)"
         )
-      }
       const fleet = yield* FleetCommand.fleetOf(flags)
       if (Option.isSome(fleet) && Option.isSome(flags.file)) {
+        const concurrency = yield* parseConcurrency(flags.concurrency)
+        yield* confirmable
         return yield* FleetCommand.apply(flags.file.value, fleet.value, { ...flags, concurrency })
       }
       const desired = yield* resolveDesired(flags)
+      const concurrency = yield* parseConcurrency(flags.concurrency)
+      yield* confirmable
       return yield* withClient(flags, "required", (ctx) =>
         Effect.gen(function*() {
           const { P, json, lines, plan: p } = yield* planFor(ctx, desired)
