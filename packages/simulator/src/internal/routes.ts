@@ -62,6 +62,23 @@ export interface Route {
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) })
+
+/**
+ * An accepted change of the caller's account: applied, dated, logged as the API's, and announced on the
+ * account's user-data stream (which sends the events of what changed: none for position mode).
+ */
+const accepted = (
+  ctx: Ctx,
+  change: { readonly params: Record<string, unknown>; readonly before: unknown; readonly after: unknown },
+  apply: (account: Account.Account) => void
+): void => {
+  const account = ctx.account!
+  const before = StreamEvents.snapshot(account)
+  apply(account)
+  account.updateTime = ctx.now
+  ctx.state.log.record({ time: ctx.now, source: "api", account: account.name, endpoint: ctx.label, ...change })
+  StreamEvents.announce(ctx.state, account, before)
+}
 const SUCCESS: Reply = { status: 200, body: "{\"code\":200,\"msg\":\"success\"}" }
 
 const symbolParam = (ctx: Ctx): string | undefined => ctx.params.get("symbol")?.value
@@ -112,19 +129,9 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const target = ctx.params.get("multiAssetsMargin")!.value === "true"
     const code = Rules.multiAssets(account, target, ctx.state.market, ctx.state.config)
     if (code !== undefined) return { code }
-    const before = StreamEvents.snapshot(account)
-    account.multiAssetsMargin = target
-    account.updateTime = ctx.now
-    ctx.state.log.record({
-      time: ctx.now,
-      source: "api",
-      account: account.name,
-      endpoint: ctx.label,
-      params: { multiAssetsMargin: target },
-      before: { multiAssetsMargin: !target },
-      after: { multiAssetsMargin: target }
+    accepted(ctx, { params: { multiAssetsMargin: target }, before: { multiAssetsMargin: !target }, after: { multiAssetsMargin: target } }, (a) => {
+      a.multiAssetsMargin = target
     })
-    StreamEvents.announce(ctx.state, account, before)
     return SUCCESS
   },
   setMarginType: (ctx) => {
@@ -134,19 +141,9 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const code = Rules.marginType(account, symbol, target, ctx.state.config)
     if (code !== undefined) return { code }
     const before = Account.marginTypeOf(account, symbol)
-    const snapshot = StreamEvents.snapshot(account)
-    Account.setSymbol(account, symbol, ctx.state.config.defaultLeverage, { marginType: target })
-    account.updateTime = ctx.now
-    ctx.state.log.record({
-      time: ctx.now,
-      source: "api",
-      account: account.name,
-      endpoint: ctx.label,
-      params: { symbol, marginType: target },
-      before: { symbol, marginType: before },
-      after: { symbol, marginType: target }
-    })
-    StreamEvents.announce(ctx.state, account, snapshot)
+    const change = { symbol, marginType: target }
+    accepted(ctx, { params: change, before: { symbol, marginType: before }, after: change }, (a) =>
+      Account.setSymbol(a, symbol, ctx.state.config.defaultLeverage, { marginType: target }))
     return SUCCESS
   },
   setLeverage: (ctx) => {
@@ -157,19 +154,8 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     if (code !== undefined) return code === -4028 ? { code, fill: [leverage] } : { code }
     const before = Account.symbolSetting(account, symbol, ctx.state.config.defaultLeverage).leverage
     if (leverage !== before) {
-      const snapshot = StreamEvents.snapshot(account)
-      Account.setSymbol(account, symbol, ctx.state.config.defaultLeverage, { leverage })
-      account.updateTime = ctx.now
-      ctx.state.log.record({
-        time: ctx.now,
-        source: "api",
-        account: account.name,
-        endpoint: ctx.label,
-        params: { symbol, leverage },
-        before: { symbol, leverage: before },
-        after: { symbol, leverage }
-      })
-      StreamEvents.announce(ctx.state, account, snapshot)
+      accepted(ctx, { params: { symbol, leverage }, before: { symbol, leverage: before }, after: { symbol, leverage } }, (a) =>
+        Account.setSymbol(a, symbol, ctx.state.config.defaultLeverage, { leverage }))
     }
     return ok({ symbol, leverage, maxNotionalValue: Views.symbolConfigEntry(account, symbol, ctx.state.config).maxNotionalValue })
   },
@@ -178,17 +164,9 @@ const handlers: Record<string, (ctx: Ctx) => Reply | Rejection> = {
     const target = ctx.params.get("dualSidePosition")!.value === "true"
     const code = Rules.positionMode(account, target)
     if (code !== undefined) return { code }
-    account.dualSidePosition = target
-    account.updateTime = ctx.now
-    // Binance sends no user-data event for a position-mode change.
-    ctx.state.log.record({
-      time: ctx.now,
-      source: "api",
-      account: account.name,
-      endpoint: ctx.label,
-      params: { dualSidePosition: target },
-      before: { dualSidePosition: !target },
-      after: { dualSidePosition: target }
+    // Binance sends no user-data event for a position-mode change (`announce` sends none).
+    accepted(ctx, { params: { dualSidePosition: target }, before: { dualSidePosition: !target }, after: { dualSidePosition: target } }, (a) => {
+      a.dualSidePosition = target
     })
     return SUCCESS
   },
