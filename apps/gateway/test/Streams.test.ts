@@ -6,31 +6,11 @@
  * meanwhile found by the re-read.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { followEvents } from "./support/events.js"
 import { ADMIN_TOKEN, type Harness, READER_TOKEN, start, until } from "./support/harness.js"
 
 /** The events stream of an account: frames as they arrive. */
-const events = (h: Harness, account: string, token = READER_TOKEN) => {
-  const frames: Array<{ event: string; data: any }> = []
-  const controller = new AbortController()
-  const done = fetch(`${h.url}/v1/accounts/${account}/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
-    .then(async (res) => {
-      const decoder = new TextDecoder()
-      let buffer = ""
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const event = /^event: (.*)$/m.exec(block)?.[1]
-          const data = /^data: (.*)$/m.exec(block)?.[1]
-          if (event !== undefined && data !== undefined) frames.push({ event, data: JSON.parse(data) })
-        }
-      }
-    })
-    .catch(() => undefined)
-  return { frames, close: () => (controller.abort(), done) }
-}
+const events = (h: Harness, account: string, token = READER_TOKEN) => followEvents(h.url, account, token)
 
 const streamOf = async (h: Harness, account: string) => {
   const res = await h.raw("/readyz")

@@ -3,6 +3,7 @@
  * each serves them (compared field by field), the stream's mode and holder from `/readyz`, and the
  * account's events stream (SSE) as frames with their arrival time (captured for the secrets scan).
  */
+import { followEvents } from "../../../apps/gateway/test/support/events.js"
 import { capture, TOKENS, until } from "./env.js"
 import type { Gateway } from "./gateway.js"
 import { ACCOUNT, type Sim } from "./sim.js"
@@ -79,33 +80,9 @@ export const agreed = (gws: ReadonlyArray<Gateway>, ms = 30_000) =>
     return holder !== null && checks.every((c) => c?.mode === "live" && c.holder === holder) ? holder : undefined
   }, ms, 20)
 
-export interface Frame {
-  readonly at: number
-  readonly event: string
-  readonly data: any
-}
-
 /** The account's events stream on `gw`: frames as they arrive. */
 export const events = (gw: Gateway) => {
-  const frames: Array<Frame> = []
-  const controller = new AbortController()
-  const done = fetch(`${gw.url}/v1/accounts/${ACCOUNT}/events`, { headers: { authorization: `Bearer ${TOKENS.reader}` }, signal: controller.signal })
-    .then(async (res) => {
-      const decoder = new TextDecoder()
-      let buffer = ""
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const event = /^event: (.*)$/m.exec(block)?.[1]
-          const data = /^data: (.*)$/m.exec(block)?.[1]
-          if (event !== undefined && data !== undefined) frames.push({ at: Date.now(), event, data: JSON.parse(data) })
-        }
-      }
-    })
-    .catch(() => undefined)
+  const { close, frames } = followEvents(gw.url, ACCOUNT, TOKENS.reader)
   return {
     frames,
     /** The first `change` frame that `match` accepts. */
@@ -114,8 +91,7 @@ export const events = (gw: Gateway) => {
     state: (mode: "live" | "polling", from = 0, ms = 20_000) =>
       until(() => frames.slice(from).find((f) => f.event === "state" && f.data.mode === mode), ms, 20),
     close: async () => {
-      controller.abort()
-      await done
+      await close()
       capture("gateway events stream", JSON.stringify(frames))
     }
   }
