@@ -3,9 +3,7 @@
  * a SettingsState, `event: change` with a SettingChange, comments), served by an HttpClient in place
  * of the network, with the TestClock for the reconnection.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import type { SymbolId } from "@marginctl/core/Domain"
 import type { SettingChange, SettingsState } from "@marginctl/gateway-api/Events"
@@ -17,6 +15,7 @@ import * as TestClock from "effect/TestClock"
 import * as GatewayAccountEvents from "../src/GatewayAccountEvents.js"
 import { worded } from "../src/GatewayErrors.js"
 import type { LiveMessage } from "../src/Messages.js"
+import { serve } from "./support/scriptedGateway.js"
 
 const ACCOUNT = "team"
 const LINK = `/v1/accounts/${ACCOUNT}/events`
@@ -30,20 +29,6 @@ const change = (c: Record<string, unknown>) =>
   `event: change\ndata: ${JSON.stringify({ account: ACCOUNT, origin: "external", time: 1_700_000_000_000, via: "stream", ...c } as SettingChange)}\n\n`
 const stateFrame = (mode: "live" | "polling") => `event: state\ndata: ${JSON.stringify(state(mode))}\n\n`
 
-/** A client answering each request with the next of `answers` (the last one again when they run out), recording the URLs. */
-const serve = (answers: ReadonlyArray<{ readonly status?: number; readonly body: string }>) => {
-  const urls: Array<string> = []
-  let n = 0
-  const client = HttpClient.make((request, url) =>
-    Effect.sync(() => {
-      urls.push(url.pathname)
-      const answer = answers[Math.min(n++, answers.length - 1)]!
-      const type = (answer.status ?? 200) === 200 ? "text/event-stream" : "application/json"
-      return HttpClientResponse.fromWeb(request, new Response(answer.body, { status: answer.status ?? 200, headers: { "content-type": type } }))
-    })
-  ).pipe(HttpClient.mapRequest(HttpClientRequest.prependUrl("http://gw.test")))
-  return { client, urls }
-}
 
 const follow = (client: HttpClient.HttpClient, take: number) =>
   Effect.map(

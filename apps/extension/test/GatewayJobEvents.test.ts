@@ -2,9 +2,7 @@
  * Following a gateway job's event stream: the frames are those the gateway writes (`id`, `event`,
  * `data: <JobEvent JSON>`, comments and pings), served by an HttpClient layer in place of the network.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import type { ProgressEvent } from "@marginctl/core/Planner"
 import * as Chunk from "effect/Chunk"
@@ -16,6 +14,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { JobProgressLost } from "../src/GatewayErrors.js"
 import * as GatewayJobEvents from "../src/GatewayJobEvents.js"
+import { serve } from "./support/scriptedGateway.js"
 
 const JOB = "job_abc123"
 const LINK = `/v1/jobs/${JOB}/events`
@@ -30,20 +29,6 @@ const done: ProgressEvent = {
   summary: { changed: 1, unchanged: 0, blocked: 0, failed: 0, skipped: 0, complete: true }
 }
 
-/** A client answering each request with the next of `answers` (the last one again when they run out), recording the URLs. */
-const serve = (answers: ReadonlyArray<{ readonly status?: number; readonly body: string }>) => {
-  const urls: Array<string> = []
-  let n = 0
-  const client = HttpClient.make((request, url) =>
-    Effect.sync(() => {
-      urls.push(url.pathname)
-      const answer = answers[Math.min(n++, answers.length - 1)]!
-      const type = (answer.status ?? 200) === 200 ? "text/event-stream" : "application/json"
-      return HttpClientResponse.fromWeb(request, new Response(answer.body, { status: answer.status ?? 200, headers: { "content-type": type } }))
-    })
-  ).pipe(HttpClient.mapRequest(HttpClientRequest.prependUrl("http://gw.test")))
-  return { client, urls }
-}
 
 const follow = (client: HttpClient.HttpClient) =>
   Effect.map(Stream.runCollect(GatewayJobEvents.follow(client, JOB, LINK)), Chunk.toReadonlyArray)
