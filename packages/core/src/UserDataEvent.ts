@@ -87,15 +87,25 @@ export const apply = (settings: AccountSettings, change: SettingChange): Account
   return { ...settings, symbols: [...settings.symbols, { symbol: change.symbol, marginType: change.marginType }] }
 }
 
+/** A change in words, without its time: `Multi-Assets Mode on`, `ETHUSDT margin type ISOLATED`, `BTCUSDT leverage 25x`. */
+export const describeChange = (change: SettingChange): string => {
+  switch (change._tag) {
+    case "MultiAssetsChanged":
+      return `Multi-Assets Mode ${change.multiAssets ? "on" : "off"}`
+    case "MarginTypeChanged":
+      return `${change.symbol} margin type ${change.marginType}`
+    case "LeverageChanged":
+      return `${change.symbol} leverage ${change.leverage}x`
+  }
+}
+
 /** One line for a person (a CLI's output, an extension's notification), in the exchange's time. */
 export const toLine = (event: UserDataEvent): string => {
   switch (event._tag) {
     case "MultiAssetsChanged":
-      return `${iso(event.eventTime)} Multi-Assets Mode ${event.multiAssets ? "on" : "off"}`
     case "MarginTypeChanged":
-      return `${iso(event.eventTime)} ${event.symbol} margin type ${event.marginType}`
     case "LeverageChanged":
-      return `${iso(event.eventTime)} ${event.symbol} leverage ${event.leverage}x`
+      return `${iso(event.eventTime)} ${describeChange(event)}`
     case "Connected":
       return `${iso(event.at)} connected`
     case "Disconnected":

@@ -79,7 +79,7 @@ export const command = Command.make("watch", options, (flags) =>
           const shown = (change: SettingChange) => change._tag === "MultiAssetsChanged" || only === undefined || only.has(change.symbol)
           const show = (change: SettingChange, via: Lines.Via) =>
             shown(change)
-              ? Output.stdout(flags.json ? JSON.stringify(Lines.jsonChange(change, via)) : Lines.humanChange(change, via))
+              ? Output.stdout(flags.json ? JSON.stringify(Lines.jsonChange(change, via)) : Lines.humanChange(change, via, Events.describeChange))
               : Effect.void
           const first = (settings: AccountSettings, at: number) => {
             const mine = only === undefined ? settings : { ...settings, symbols: settings.symbols.filter((s) => only.has(s.symbol)) }

@@ -34,19 +34,8 @@ export const summary = (settings: AccountSettings, filtered: boolean): string =>
     (isolated.length === 0 ? "" : ` (${list(isolated.map((s) => `${s.symbol}${leverageOf(s.leverage)}`))})`)
 }
 
-/** A change in words, without its time: `Multi-Assets Mode on`, `ETHUSDT margin type ISOLATED`, `BTCUSDT leverage 25x`. */
-export const describeChange = (change: SettingChange): string => {
-  switch (change._tag) {
-    case "MultiAssetsChanged":
-      return `Multi-Assets Mode ${onOff(change.multiAssets)}`
-    case "MarginTypeChanged":
-      return `${change.symbol} margin type ${change.marginType}`
-    case "LeverageChanged":
-      return `${change.symbol} leverage ${change.leverage}x`
-  }
-}
-
-export const humanChange = (change: SettingChange, via: Via): string =>
+/** The human line of a change, worded by the core (`UserDataEvent.describeChange`, loaded with the stream). */
+export const humanChange = (change: SettingChange, via: Via, describeChange: (change: SettingChange) => string): string =>
   `${clock(change.eventTime)} ${describeChange(change)}${via === "re-read" ? " (found by the re-read after reconnecting)" : ""}`
 
 /** The JSON line of a change. */
