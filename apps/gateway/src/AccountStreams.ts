@@ -173,7 +173,8 @@ export const layer: Layer.Layer<
         )),
       Effect.forever
     )
-    const heartbeat = Effect.repeat(Effect.suspend(() => announce(account.name, null)), Schedule.spaced(tick))
+    // The other replicas hear from the holder at least every third of the lease (none without Redis).
+    const heartbeat = lease.shared ? Effect.repeat(Effect.suspend(() => announce(account.name, null)), Schedule.spaced(tick)) : Effect.void
     return Effect.raceAll([run, pollPositionMode(account).pipe(Effect.zipRight(Effect.never)), heartbeat.pipe(Effect.zipRight(Effect.never))]).pipe(
       Effect.ensuring(live.setStatus(account.name, { mode: "polling", holder: null, detail: "the stream was handed over" }))
     )
