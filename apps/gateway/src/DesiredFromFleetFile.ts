@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as YAML from "yaml"
 import * as FleetFile from "@marginctl/core/FleetFile"
 import * as Planner from "@marginctl/core/Planner"
 import { Accounts } from "./Accounts.js"
@@ -30,7 +31,8 @@ export const layer: Layer.Layer<never, ConfigError, GatewayConfig | Accounts | D
     const store = yield* DesiredStore
     const refused = (field: string, message: string) => new ConfigError({ field, message })
     const fromInput = (e: { readonly field: string; readonly accepted: string }) => refused(e.field, `expected ${e.accepted}`)
-    const fleet = yield* FleetFile.load(file).pipe(Effect.provide(NodeFileSystem.layer), Effect.mapError(fromInput))
+    const parse = (text: string) => Effect.sync(() => YAML.parseDocument(text, { uniqueKeys: true }))
+    const fleet = yield* FleetFile.load(file, parse).pipe(Effect.provide(NodeFileSystem.layer), Effect.mapError(fromInput))
     if (Option.isNone(fleet)) return yield* refused("fleetFile", `${file} is not a fleet file (a top-level accounts key)`)
     const entries = yield* Either.mapLeft(
       FleetFile.expand(fleet.value, file, { noun: "account", names: accounts.list.map((a) => a.name), source: "the gateway's configuration" }),

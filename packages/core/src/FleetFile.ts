@@ -83,19 +83,29 @@ const decode = Schema.decodeUnknownEither(FleetFile, { onExcessProperty: "error"
 const isYamlName = (file: string) => /\.ya?ml$/i.test(file)
 
 /**
- * Reads `file` and, when it is a fleet file, decodes it. `None` for anything else (the one-account
- * format, or a JSON file that does not parse: the one-account reader reports that).
+ * What a YAML parser gives for a text (the `yaml` package's `parseDocument(text, { uniqueKeys: true })`,
+ * which the apps load: the core imports no parser). JSON is YAML: one parser reads both and names the
+ * line of a syntax error.
  */
-export const load = (file: string): Effect.Effect<Option.Option<FleetFile>, InvalidInput, FileSystem.FileSystem> =>
+export interface ParsedDocument {
+  readonly errors: ReadonlyArray<{ readonly message: string; readonly linePos?: readonly [{ readonly line: number; readonly col: number }, ...ReadonlyArray<unknown>] | undefined }>
+  readonly toJS: () => unknown
+}
+
+/**
+ * Reads `file` with `parse` and, when it is a fleet file, decodes it. `None` for anything else (the
+ * one-account format, or a JSON file that does not parse: the one-account reader reports that).
+ */
+export const load = (
+  file: string,
+  parse: (text: string) => Effect.Effect<ParsedDocument>
+): Effect.Effect<Option.Option<FleetFile>, InvalidInput, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const text = yield* fs.readFileString(file).pipe(
       Effect.mapError(() => new InvalidInput({ field: "--file", accepted: "a readable YAML or JSON file", received: JSON.stringify(file) }))
     )
-    // JSON is YAML: one parser reads both, and names the line of a syntax error. Loaded only here,
-    // so that other commands do not pay its start-up time.
-    const YAML = yield* Effect.promise(() => import("yaml"))
-    const doc = YAML.parseDocument(text, { uniqueKeys: true })
+    const doc = yield* parse(text)
     const syntax = doc.errors[0]
     if (syntax !== undefined) {
       if (!isYamlName(file)) return Option.none()

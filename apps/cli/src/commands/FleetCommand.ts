@@ -18,11 +18,15 @@ import * as FleetFile from "@marginctl/core/FleetFile"
 import { accountJson, planAll, type Planned, planExit, prefixed, prepare, upstreamLines, upstreams, withAccountClient } from "./FleetRun.js"
 import * as Progress from "./Progress.js"
 
+/** YAML (and JSON) for the fleet file: loaded only when a file is read, so that other commands do not pay its start-up time. */
+const parseYaml = (text: string) =>
+  Effect.promise(() => import("yaml")).pipe(Effect.map((YAML) => YAML.parseDocument(text, { uniqueKeys: true })))
+
 /** The fleet file `--file` names, if it is one; refuses the flags a fleet file replaces. */
 export const fleetOf = (flags: DesiredFlags & Env.TargetFlags) =>
   Effect.gen(function*() {
     if (Option.isNone(flags.file)) return Option.none()
-    const fleet = yield* FleetFile.load(flags.file.value)
+    const fleet = yield* FleetFile.load(flags.file.value, parseYaml)
     if (Option.isSome(fleet)) {
       if (usesDesiredFlags(flags)) return yield* invalid("InvalidInput", "give the desired state with --file or with flags, not both")
       if (Option.isSome(flags.env) || Option.isSome(flags.baseUrl) || Option.isSome(flags.profile)) {
